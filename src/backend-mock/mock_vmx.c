@@ -1,0 +1,319 @@
+/*
+ * libvcpu - the mock's VMX instructions, with the SDM's outcomes
+ * (Vol. 3C "VMX Instruction Reference"): VMsucceed, VMfailInvalid when no
+ * VMCS is current, VMfailValid with a VM-instruction error number in the
+ * current VMCS otherwise.
+ */
+#include <string.h>
+
+#include "fmt.h"
+#include "mock_internal.h"
+
+#define ALL_FAMILIES ((1u << VMX_NR_CHECK_FAMILIES) - 1)
+
+void mock_store(struct mock_vmcs *v, unsigned slot, uint64_t value)
+{
+	if (v->val[slot] == value)
+		return;
+	v->val[slot] = value;
+	v->pending_families |= v->readers[slot];
+}
+
+struct mock_vmcs *mock_vmcs_new(struct mock_vm *m)
+{
+	struct mock_vmcs *v = plat_alloc_aligned(sizeof(*v), 4096);
+	uint64_t hpa;
+
+	if (!v)
+		return NULL;
+	memset(v, 0, sizeof(*v));
+	if (mock_page_add(m, NULL, v, &hpa) < 0) {
+		plat_free(v);
+		return NULL;
+	}
+	v->hpa = hpa;
+	/* Software writes the revision id into a new region before VMPTRLD. */
+	v->revision_id = (uint32_t)(m->vm->caps.basic & VMX_BASIC_REVISION_MASK);
+	v->active_on = -1;
+	v->pending_families = ALL_FAMILIES;
+	return v;
+}
+
+int mock_vmxon_all(struct mock_vm *m)
+{
+	for (unsigned cpu = 0; cpu < m->nr_pcpus; cpu++) {
+		int r = mock_page_add(m, NULL, NULL, &m->cpu[cpu].vmxon_hpa);
+
+		if (r < 0)
+			return r;
+		m->cpu[cpu].current = NULL;
+	}
+	return 0;
+}
+
+static int vmfail_valid(struct mock_vm *m, unsigned cpu, unsigned number, int err)
+{
+	struct mock_vmcs *cur = m->cpu[cpu].current;
+
+	if (!cur)
+		return VCPU_EVMFAIL_INVALID;
+	cur->val[VMCS_SLOT_VM_INSTRUCTION_ERROR] = number;
+	return err;
+}
+
+/* A physical-address operand must be 4 KiB aligned and within MAXPHYADDR. */
+static bool address_valid(const struct mock_vm *m, uint64_t hpa)
+{
+	return !(hpa & 0xfff) && !(hpa >> m->vm->caps.maxphyaddr);
+}
+
+int mock_vmclear(struct mock_vm *m, unsigned cpu, uint64_t hpa)
+{
+	struct mock_page *page;
+	struct mock_vmcs *v;
+
+	if (!address_valid(m, hpa))
+		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMCLEAR_INVALID_ADDRESS, VCPU_EVMX_INSN);
+	if (hpa == m->cpu[cpu].vmxon_hpa)
+		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMCLEAR_VMXON_POINTER, VCPU_EVMX_INSN);
+	page = mock_page_find(m, hpa);
+	v = page ? page->vmcs : NULL;
+	if (v) {
+		v->launch_state = MOCK_CLEAR;
+		if (v->active_on >= 0 && m->cpu[v->active_on].current == v)
+			m->cpu[v->active_on].current = NULL;
+		v->active_on = -1;
+	}
+	return 0;
+}
+
+int mock_vmptrld(struct mock_vm *m, unsigned cpu, uint64_t hpa)
+{
+	struct mock_page *page;
+	struct mock_vmcs *v;
+
+	if (!address_valid(m, hpa))
+		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMPTRLD_INVALID_ADDRESS, VCPU_EVMX_INSN);
+	if (hpa == m->cpu[cpu].vmxon_hpa)
+		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMPTRLD_VMXON_POINTER, VCPU_EVMX_INSN);
+	page = mock_page_find(m, hpa);
+	v = page ? page->vmcs : NULL;
+	/* Memory that is no VMCS region holds no matching revision id. */
+	if (!v || v->revision_id != (uint32_t)(m->vm->caps.basic & VMX_BASIC_REVISION_MASK))
+		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMPTRLD_INCORRECT_VMCS_REVISION_ID,
+				    VCPU_EVMX_INSN);
+	/* The SDM leaves a VMCS active on two processors undefined; the mock
+	 * refuses it so a missing VMCLEAR in a migration shows up in tests. */
+	if (v->active_on >= 0 && v->active_on != (int)cpu)
+		return VCPU_ESTATE;
+	v->active_on = (int)cpu;
+	m->cpu[cpu].current = v;
+	return 0;
+}
+
+static int field_access(struct mock_vm *m, unsigned cpu, uint32_t field, unsigned *slot)
+{
+	if (!m->cpu[cpu].current)
+		return VCPU_EVMFAIL_INVALID;
+	*slot = vmcs_slot_of(field);
+	if (*slot == SLOT_NONE || !mock_field_supported(&m->vm->caps, field))
+		return vmfail_valid(m, cpu, VMX_INSN_ERR_UNSUPPORTED_VMCS_COMPONENT,
+				    VCPU_EVMCS_UNSUPPORTED);
+	return 0;
+}
+
+int mock_vmread(struct mock_vm *m, unsigned cpu, uint32_t field, uint64_t *value)
+{
+	unsigned slot;
+	int r = field_access(m, cpu, field, &slot);
+	uint64_t v;
+
+	if (r < 0)
+		return r;
+	v = m->cpu[cpu].current->val[slot];
+	*value = vmcs_field_access(field) == VMCS_ACCESS_HIGH ? v >> 32 : v & vmcs_field_value_mask(field);
+	return 0;
+}
+
+int mock_vmwrite(struct mock_vm *m, unsigned cpu, uint32_t field, uint64_t value)
+{
+	struct mock_vmcs *cur;
+	unsigned slot;
+	int r = field_access(m, cpu, field, &slot);
+
+	if (r < 0)
+		return r;
+	cur = m->cpu[cpu].current;
+	if (vmcs_field_is_read_only(field) && !(m->vm->caps.misc & VMX_MISC_VMWRITE_SHADOW_RO_FIELDS))
+		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMWRITE_READ_ONLY_VMCS_COMPONENT,
+				    VCPU_EVMCS_READ_ONLY);
+	if (vmcs_field_access(field) == VMCS_ACCESS_HIGH)
+		value = (cur->val[slot] & 0xffffffffull) | (value << 32);
+	else
+		value &= vmcs_field_value_mask(field);
+	mock_store(cur, slot, value);
+	return 0;
+}
+
+/* ---- VM entry: the checks, memoized per family ------------------------- */
+
+struct check_ctx {
+	struct mock_vm *m;
+	struct mock_vmcs *v;
+	unsigned family;
+	bool read_memory;
+};
+
+static uint64_t check_read_field(void *opaque, uint32_t field)
+{
+	struct check_ctx *c = opaque;
+	unsigned slot = vmcs_slot_of(field);
+	uint16_t bit = (uint16_t)(1u << c->family);
+	uint64_t v;
+
+	if (slot == SLOT_NONE || !mock_field_supported(&c->m->vm->caps, field))
+		return 0;
+	if (!(c->v->readers[slot] & bit)) {
+		c->v->readers[slot] |= bit;
+		c->v->family_reads[c->family][c->v->nr_family_reads[c->family]++] = (uint16_t)slot;
+	}
+	v = c->v->val[slot];
+	return vmcs_field_access(field) == VMCS_ACCESS_HIGH ? v >> 32 : v & vmcs_field_value_mask(field);
+}
+
+/* Guest memory can change without a VMWRITE: a family that reads it (the
+ * PDPTE checks without EPT) is never memoized. */
+static int check_read_guest(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+	struct check_ctx *c = opaque;
+
+	c->read_memory = true;
+	return vm_read_guest(c->m->vm, gpa, buf, len);
+}
+
+static void forget_reads(struct mock_vmcs *v, unsigned family)
+{
+	for (unsigned i = 0; i < v->nr_family_reads[family]; i++)
+		v->readers[v->family_reads[family][i]] &= (uint16_t)~(1u << family);
+	v->nr_family_reads[family] = 0;
+}
+
+int mock_vmentry_checks(struct mock_vm *m, unsigned cpu, bool launch, struct vmx_entry_failure *f)
+{
+	struct mock_vmcs *v = m->cpu[cpu].current;
+	struct check_ctx c = { m, v, 0, false };
+	struct vmx_check_env env = { &m->vm->caps, check_read_field, check_read_guest, &c };
+
+	if (!v)
+		return VCPU_EVMFAIL_INVALID;
+	if (launch && v->launch_state != MOCK_CLEAR)
+		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMLAUNCH_NONCLEAR_VMCS, VCPU_EVMX_INSN);
+	if (!launch && v->launch_state != MOCK_LAUNCHED)
+		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMRESUME_NONLAUNCHED_VMCS, VCPU_EVMX_INSN);
+
+	for (unsigned fam = 0; fam < VMX_NR_CHECK_FAMILIES; fam++) {
+		int r;
+
+		if (!(v->pending_families & (1u << fam)))
+			continue;
+		forget_reads(v, fam);
+		c.family = fam;
+		c.read_memory = false;
+		r = vmx_check_family(&env, (enum vmx_check_family)fam, f);
+		if (r == VCPU_EENTRY_CONTROL)
+			return vmfail_valid(m, cpu, VMX_INSN_ERR_ENTRY_INVALID_CONTROL_FIELD, r);
+		if (r == VCPU_EENTRY_HOST)
+			return vmfail_valid(m, cpu, VMX_INSN_ERR_ENTRY_INVALID_HOST_STATE_FIELD, r);
+		if (r < 0)
+			return r;
+		if (!c.read_memory)
+			v->pending_families &= ~(1u << fam);
+	}
+	v->launch_state = MOCK_LAUNCHED;
+	return 0;
+}
+
+/* ---- the public test interface ----------------------------------------- */
+
+static struct mock_vm *mock_of(struct vm *vm, unsigned pcpu)
+{
+	if (!vm || strcmp(vm->ops->name, "mock") || pcpu >= mock_vm_of(vm)->nr_pcpus)
+		return NULL;
+	return mock_vm_of(vm);
+}
+
+int vm_mock_vmclear(struct vm *vm, unsigned pcpu, uint64_t hpa)
+{
+	struct mock_vm *m = mock_of(vm, pcpu);
+
+	return m ? mock_vmclear(m, pcpu, hpa) : VCPU_EINVAL;
+}
+
+int vm_mock_vmptrld(struct vm *vm, unsigned pcpu, uint64_t hpa)
+{
+	struct mock_vm *m = mock_of(vm, pcpu);
+
+	return m ? mock_vmptrld(m, pcpu, hpa) : VCPU_EINVAL;
+}
+
+int vm_mock_vmread(struct vm *vm, unsigned pcpu, uint32_t field, uint64_t *value)
+{
+	struct mock_vm *m = mock_of(vm, pcpu);
+
+	return m && value ? mock_vmread(m, pcpu, field, value) : VCPU_EINVAL;
+}
+
+int vm_mock_vmwrite(struct vm *vm, unsigned pcpu, uint32_t field, uint64_t value)
+{
+	struct mock_vm *m = mock_of(vm, pcpu);
+
+	return m ? mock_vmwrite(m, pcpu, field, value) : VCPU_EINVAL;
+}
+
+int vm_mock_vmenter(struct vm *vm, unsigned pcpu, bool launch, struct vmx_entry_failure *failure)
+{
+	struct mock_vm *m = mock_of(vm, pcpu);
+
+	return m && failure ? mock_vmentry_checks(m, pcpu, launch, failure) : VCPU_EINVAL;
+}
+
+uint32_t vm_mock_insn_error(struct vm *vm, unsigned pcpu)
+{
+	struct mock_vm *m = mock_of(vm, pcpu);
+
+	if (!m || !m->cpu[pcpu].current)
+		return 0;
+	return (uint32_t)m->cpu[pcpu].current->val[VMCS_SLOT_VM_INSTRUCTION_ERROR];
+}
+
+int vm_mock_alloc_vmcs(struct vm *vm, uint64_t *hpa)
+{
+	struct mock_vm *m = mock_of(vm, 0);
+	struct mock_vmcs *v;
+
+	if (!m || !hpa)
+		return VCPU_EINVAL;
+	v = mock_vmcs_new(m);
+	if (!v)
+		return VCPU_ENOMEM;
+	*hpa = v->hpa;
+	return 0;
+}
+
+uint64_t vm_mock_vmxon_hpa(struct vm *vm, unsigned pcpu)
+{
+	struct mock_vm *m = mock_of(vm, pcpu);
+
+	return m ? m->cpu[pcpu].vmxon_hpa : 0;
+}
+
+int vm_mock_set_revision(struct vm *vm, uint64_t hpa, uint32_t revision_id)
+{
+	struct mock_vm *m = mock_of(vm, 0);
+	struct mock_page *page = m ? mock_page_find(m, hpa) : NULL;
+
+	if (!page || !page->vmcs)
+		return VCPU_EINVAL;
+	page->vmcs->revision_id = revision_id;
+	return 0;
+}

@@ -1,0 +1,169 @@
+/*
+ * libvcpu - the core's own view of a VM and a VCPU. Backends include this;
+ * embedders see only the opaque handles of vcpu.h.
+ */
+#ifndef LIBVCPU_CORE_H
+#define LIBVCPU_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libvcpu/vcpu.h"
+#include "backend.h"
+#include "vmcs_slots.h"
+
+#define VM_MAX_MEMORY_REGIONS 32
+#define VM_MAX_VCPUS 256
+#define VM_MAX_CPUID_ENTRIES 256
+#define VCPU_DETAIL_LEN 320
+
+struct memory_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *host;
+};
+
+struct exit_handler {
+	vcpu_exit_handler_fn fn;
+	void *opaque;
+};
+
+struct vm {
+	const struct vcpu_backend_ops *ops;
+	void *backend;			/* the backend's per-VM data */
+	struct vmx_caps caps;
+	unsigned nr_pcpus;
+	bool unrestricted_guest;
+	uint64_t identity_map_gpa;	/* 0: none configured */
+	slot_set supported;		/* VMCS components the CPU has */
+	slot_set volatile_slots;	/* slots an exit may change */
+
+	struct memory_region regions[VM_MAX_MEMORY_REGIONS];
+	unsigned nr_regions;
+
+	struct exit_handler handlers[VMX_NR_EXIT_REASONS];
+	struct vm_callbacks cb;
+	void *cb_opaque;
+	enum vm_unknown_port_policy unknown_port_policy;
+
+	struct vcpu_cpuid_entry *cpuid;
+	unsigned nr_cpuid;
+
+	struct vcpu *vcpus[VM_MAX_VCPUS];
+};
+
+/*
+ * The software VMCS: a 4 KiB-aligned region like the hardware's, holding
+ * the revision id, the launch state and the value of every slot, with a
+ * "cached" bit (val[] is current) and a "dirty" bit (val[] must be written
+ * back before the next entry) per slot.
+ */
+struct soft_vmcs {
+	uint32_t revision_id;
+	uint32_t abort_indicator;
+	uint64_t val[NR_SLOTS];
+	slot_set cached;
+	slot_set dirty;
+};
+
+/* Events waiting for delivery (see event.c). */
+struct pending_events {
+	uint64_t irr[4];		/* external interrupts by vector */
+	bool nmi;
+	bool exception;
+	uint8_t exception_vector;
+	uint32_t exception_error_code;
+	bool any;			/* any of the above: the fast-path test */
+};
+
+struct vcpu {
+	struct soft_vmcs vmcs;		/* first: the allocation is 4 KiB aligned */
+	struct vm *vm;
+	void *backend;			/* the backend's per-VCPU data */
+	unsigned id;
+	enum vcpu_state state;
+	int pcpu;			/* -1: VMCS not current anywhere (clear) */
+	bool launched;
+	bool halted;			/* set by the HLT handler while running */
+	bool in_handler;
+
+	struct vmx_exit exit;
+	struct pending_events events;
+
+	/* Guest-visible state the core virtualizes. */
+	uint64_t cr3_virtual;		/* the guest's CR3 when the core substitutes one */
+	uint64_t tpr;			/* CR8 */
+	uint64_t tsc_aux;
+
+	/* VMX bitmaps: I/O A and B (ports 0-7FFF, 8000-FFFF), MSR. */
+	uint8_t *io_bitmap;		/* 8 KiB, page aligned */
+	uint8_t *msr_bitmap;		/* 4 KiB, page aligned */
+
+	struct vcpu_booking booking;
+	char detail[VCPU_DETAIL_LEN];
+	bool has_entry_failure;
+	struct vmx_entry_failure entry_failure;
+};
+
+/* ---- helpers shared by the core's files ---- */
+
+/* Record a detail message for the error about to be returned; returns err. */
+int vcpu_fail(struct vcpu *vcpu, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Fast accessors for fields the core knows are valid (no error numbers). */
+int vmcs_get(struct vcpu *vcpu, unsigned slot, uint64_t *value);
+void vmcs_put(struct vcpu *vcpu, unsigned slot, uint64_t value);
+/* vmcs_get that treats a backend failure as 0 and records it; for paths
+ * where a read cannot meaningfully fail (mock, cached). */
+uint64_t vmcs_val(struct vcpu *vcpu, unsigned slot);
+
+/* GPR by SDM number (0-15); RSP through GUEST_RSP. */
+uint64_t vcpu_gpr(struct vcpu *vcpu, unsigned n);
+void vcpu_set_gpr(struct vcpu *vcpu, unsigned n, uint64_t value);
+
+/* Mark every volatile slot stale: called after each exit. */
+void vmcs_invalidate_volatile(struct vcpu *vcpu);
+/* Write back dirty slots through the backend. */
+int vmcs_flush(struct vcpu *vcpu);
+
+/* Skip the instruction that caused the exit (RIP += instruction length). */
+void vcpu_skip_instruction(struct vcpu *vcpu);
+
+/* 64-bit mode (IA-32e and CS.L): selects operand widths in handlers. */
+bool vcpu_in_long_mode(struct vcpu *vcpu);
+
+/* Exceptions raised by emulation in a handler (queued for the next entry). */
+void vcpu_raise_gp(struct vcpu *vcpu);
+void vcpu_raise_ud(struct vcpu *vcpu);
+
+/* CR virtualization (cr.c). */
+void cr_init_vcpu(struct vcpu *vcpu);
+uint64_t cr0_guest_view(struct vcpu *vcpu);
+uint64_t cr4_guest_view(struct vcpu *vcpu);
+int efer_write(struct vcpu *vcpu, uint64_t v, const char **fault);
+
+/* Events (event.c): prepare the next entry; re-inject a cut-off event. */
+int event_prepare_entry(struct vcpu *vcpu);
+void event_save_idt_vectoring(struct vcpu *vcpu);
+bool event_deliverable_now(struct vcpu *vcpu);
+
+/* Default exit handlers (exit_*.c), indexed by basic reason. */
+typedef int (*default_exit_handler_fn)(struct vcpu *vcpu, const struct vmx_exit *exit);
+extern const default_exit_handler_fn default_exit_handlers[VMX_NR_EXIT_REASONS];
+
+int exit_handle_cr_access(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_io(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_cpuid(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_msr_read(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_msr_write(struct vcpu *vcpu, const struct vmx_exit *exit);
+
+/* Guest memory (memory.c). */
+struct memory_region *vm_region_of(struct vm *vm, uint64_t gpa);
+
+/* Page-aligned allocation (platform.c): the only place the core allocates. */
+void *plat_alloc_aligned(size_t size, size_t align);
+void plat_free(void *p);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * libvcpu - the default CPUID handler: answers from the VM's table.
+ *
+ * As the SDM specifies for CPUID: a leaf above the highest basic leaf (or,
+ * in the 8000_0000h range, above the highest extended leaf) returns the
+ * highest basic leaf's data; an absent leaf within range reads as zeros.
+ * CPUID.1:ECX[27] (OSXSAVE) mirrors the guest's CR4.OSXSAVE, as on hardware.
+ */
+#include "core.h"
+
+#define CPUID_OSXSAVE (1u << 27)
+
+static const struct vcpu_cpuid_entry *cpuid_find(const struct vm *vm, uint32_t leaf, uint32_t subleaf)
+{
+	for (unsigned i = 0; i < vm->nr_cpuid; i++) {
+		const struct vcpu_cpuid_entry *e = &vm->cpuid[i];
+
+		if (e->leaf == leaf && (e->subleaf == VCPU_CPUID_SUBLEAF_ANY || e->subleaf == subleaf))
+			return e;
+	}
+	return NULL;
+}
+
+static uint32_t max_leaf(const struct vm *vm, uint32_t base)
+{
+	const struct vcpu_cpuid_entry *e = cpuid_find(vm, base, 0);
+
+	return e ? e->eax : 0;
+}
+
+static void cpuid_lookup(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	const struct vm *vm = vcpu->vm;
+	const struct vcpu_cpuid_entry *e;
+	uint32_t max_basic = max_leaf(vm, 0);
+	bool extended = leaf >= 0x80000000u;
+
+	if ((extended && leaf > max_leaf(vm, 0x80000000u)) || (!extended && leaf > max_basic)) {
+		leaf = max_basic;
+		subleaf = 0;
+	}
+	e = cpuid_find(vm, leaf, subleaf);
+	out[0] = e ? e->eax : 0;
+	out[1] = e ? e->ebx : 0;
+	out[2] = e ? e->ecx : 0;
+	out[3] = e ? e->edx : 0;
+	if (leaf == 1) {
+		out[2] &= ~CPUID_OSXSAVE;
+		if (cr4_guest_view(vcpu) & VMX_CR4_OSXSAVE)
+			out[2] |= CPUID_OSXSAVE;
+	}
+}
+
+int exit_handle_cpuid(struct vcpu *vcpu, const struct vmx_exit *exit)
+{
+	uint32_t out[4];
+
+	(void)exit;
+	cpuid_lookup(vcpu, (uint32_t)vcpu_gpr(vcpu, VCPU_REG_RAX), (uint32_t)vcpu_gpr(vcpu, VCPU_REG_RCX),
+		     out);
+	/* CPUID writes EAX..EDX zero-extended to 64 bits. */
+	vcpu_set_gpr(vcpu, VCPU_REG_RAX, out[0]);
+	vcpu_set_gpr(vcpu, VCPU_REG_RBX, out[1]);
+	vcpu_set_gpr(vcpu, VCPU_REG_RCX, out[2]);
+	vcpu_set_gpr(vcpu, VCPU_REG_RDX, out[3]);
+	vcpu_skip_instruction(vcpu);
+	return VCPU_EXIT_RESUME;
+}

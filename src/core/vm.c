@@ -1,0 +1,148 @@
+/*
+ * libvcpu - a VM: its backend, capability profile, memory, exit handlers,
+ * callbacks and CPUID table.
+ */
+#include <string.h>
+
+#include "core.h"
+
+static const struct vcpu_backend_ops *const backends[] = {
+	&mock_backend_ops,
+};
+
+const struct vcpu_backend_ops *backend_find(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (!strcmp(backends[i]->name, name))
+			return backends[i];
+	return NULL;
+}
+
+bool backend_ops_complete(const struct vcpu_backend_ops *ops)
+{
+	if (!ops->name || !ops->vm_init || !ops->vm_fini || !ops->vcpu_init || !ops->vcpu_fini ||
+	    !ops->vmclear || !ops->vmptrld || !ops->read_slot || !ops->flush || !ops->enter ||
+	    !ops->field_supported)
+		return false;
+	if ((ops->caps & (VCPU_BACKEND_CAP_IO_BITMAPS | VCPU_BACKEND_CAP_MSR_BITMAPS)) && !ops->page_hpa)
+		return false;
+	return !(ops->caps & VCPU_BACKEND_CAP_EPT) || ops->eptp;
+}
+
+int vm_create(const struct vm_options *opts, struct vm **out)
+{
+	static const struct vm_options defaults = { .backend = "mock" };
+	const struct vcpu_backend_ops *ops;
+	struct vm *vm;
+	int r;
+
+	if (!out)
+		return VCPU_EINVAL;
+	if (!opts)
+		opts = &defaults;
+	ops = backend_find(opts->backend ? opts->backend : "mock");
+	if (!ops)
+		return VCPU_ENOENT;
+	if (!backend_ops_complete(ops))
+		return VCPU_EBACKEND;
+
+	vm = plat_alloc_aligned(sizeof(*vm), 64);
+	if (!vm)
+		return VCPU_ENOMEM;
+	memset(vm, 0, sizeof(*vm));
+	vm->ops = ops;
+	vm->nr_pcpus = opts->nr_pcpus ? opts->nr_pcpus : 1;
+	vm->unknown_port_policy = VM_UNKNOWN_PORT_IGNORE;
+
+	r = ops->vm_init(vm, opts);
+	if (r < 0) {
+		plat_free(vm);
+		return r;
+	}
+	for (unsigned slot = 0; slot < VMCS_NR_FIELD_SLOTS; slot++)
+		if (ops->field_supported(vm, vmcs_slot_field(slot)))
+			slot_set_add(&vm->supported, slot);
+	vm->unrestricted_guest = !opts->no_unrestricted_guest && (ops->caps & VCPU_BACKEND_CAP_EPT) &&
+				 vmx_caps_unrestricted_guest(&vm->caps);
+	*out = vm;
+	return 0;
+}
+
+static void vcpu_free(struct vcpu *vcpu)
+{
+	if (vcpu->state != VCPU_STATE_DESTROYED)
+		vcpu_destroy(vcpu);
+	plat_free(vcpu->io_bitmap);
+	plat_free(vcpu->msr_bitmap);
+	plat_free(vcpu);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			vcpu_free(vm->vcpus[i]);
+	vm->ops->vm_fini(vm);
+	plat_free(vm->cpuid);
+	plat_free(vm);
+}
+
+const char *vm_backend_name(const struct vm *vm)
+{
+	return vm->ops->name;
+}
+
+const struct vmx_caps *vm_caps(const struct vm *vm)
+{
+	return &vm->caps;
+}
+
+bool vm_unrestricted_guest(const struct vm *vm)
+{
+	return vm->unrestricted_guest;
+}
+
+void vm_set_callbacks(struct vm *vm, const struct vm_callbacks *cb, void *opaque)
+{
+	if (cb)
+		vm->cb = *cb;
+	else
+		memset(&vm->cb, 0, sizeof(vm->cb));
+	vm->cb_opaque = opaque;
+}
+
+void vm_set_unknown_port_policy(struct vm *vm, enum vm_unknown_port_policy policy)
+{
+	vm->unknown_port_policy = policy;
+}
+
+int vm_set_exit_handler(struct vm *vm, unsigned basic_reason, vcpu_exit_handler_fn fn, void *opaque)
+{
+	if (!vm || basic_reason >= VMX_NR_EXIT_REASONS)
+		return VCPU_EINVAL;
+	vm->handlers[basic_reason].fn = fn;
+	vm->handlers[basic_reason].opaque = fn ? opaque : NULL;
+	return 0;
+}
+
+int vm_set_cpuid(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned n)
+{
+	struct vcpu_cpuid_entry *copy = NULL;
+
+	if (!vm || (n && !entries))
+		return VCPU_EINVAL;
+	if (n > VM_MAX_CPUID_ENTRIES)
+		return VCPU_ELIMIT;
+	if (n) {
+		copy = plat_alloc_aligned(n * sizeof(*copy), 16);
+		if (!copy)
+			return VCPU_ENOMEM;
+		memcpy(copy, entries, n * sizeof(*copy));
+	}
+	plat_free(vm->cpuid);
+	vm->cpuid = copy;
+	vm->nr_cpuid = n;
+	return 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * libvcpu - dense slot numbers for VMCS components and the registers the
+ * VMCS does not hold, so a software VMCS can keep values and cached/dirty
+ * bits in flat arrays. A slot is the component's position in
+ * vmcs_fields.h; a 64-bit component's high access shares its slot.
+ */
+#ifndef LIBVCPU_CORE_VMCS_SLOTS_H
+#define LIBVCPU_CORE_VMCS_SLOTS_H
+
+#include <stdint.h>
+
+#include "libvcpu/vcpu.h"
+#include "libvcpu/vmcs.h"
+
+enum vmcs_slot {
+#define VMCS_SLOT_ENUM_(name, enc) VMCS_SLOT_##name,
+	VMCS_FIELD_LIST(VMCS_SLOT_ENUM_, VMCS_SLOT_ENUM_)
+#undef VMCS_SLOT_ENUM_
+	VMCS_NR_FIELD_SLOTS,
+
+	/* Registers outside the VMCS, SDM numbering (RSP is GUEST_RSP). */
+	SLOT_GPR_BASE = VMCS_NR_FIELD_SLOTS,
+	SLOT_CR2 = SLOT_GPR_BASE + 16,
+	SLOT_DR0, SLOT_DR1, SLOT_DR2, SLOT_DR3, SLOT_DR6, SLOT_XCR0,
+	NR_SLOTS
+};
+
+#define SLOT_WORDS ((NR_SLOTS + 63) / 64)
+#define SLOT_NONE 0xffffu
+
+typedef struct {
+	uint64_t w[SLOT_WORDS];
+} slot_set;
+
+static inline void slot_set_add(slot_set *s, unsigned slot)
+{
+	s->w[slot / 64] |= 1ull << (slot % 64);
+}
+
+static inline void slot_set_del(slot_set *s, unsigned slot)
+{
+	s->w[slot / 64] &= ~(1ull << (slot % 64));
+}
+
+static inline bool slot_set_has(const slot_set *s, unsigned slot)
+{
+	return (s->w[slot / 64] >> (slot % 64)) & 1;
+}
+
+/* Slot of a component encoding (full or high access), SLOT_NONE if the
+ * encoding is not in the SDM's list. */
+unsigned vmcs_slot_of(uint32_t field);
+
+/* Full-access encoding of a VMCS slot. */
+uint32_t vmcs_slot_field(unsigned slot);
+
+/* Slot holding register `reg` (VMCS slot for RSP, RIP, RFLAGS). */
+unsigned vmcs_slot_of_reg(enum vcpu_reg reg);
+
+#endif
