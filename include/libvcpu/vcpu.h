@@ -77,7 +77,8 @@ LIBVCPU_API void *vm_guest_ptr(struct vm *vm, uint64_t gpa, size_t len);
  * Where the identity-mapped page table for paging-off protected mode lives
  * when unrestricted guest is not in use: one 4 KiB page of guest-physical
  * memory (inside a region the caller mapped) that the core fills with a
- * 32-bit page directory of 4 MiB identity pages. Call before vcpu_create.
+ * 32-bit page directory of 4 MiB identity pages. VCPUs with paging off
+ * switch to it at once.
  */
 LIBVCPU_API int vm_set_identity_map(struct vm *vm, uint64_t gpa);
 
@@ -202,6 +203,11 @@ LIBVCPU_API int vcpu_create(struct vm *vm, unsigned id, struct vcpu **out);
  * VCPU_EBUSY while running, VCPU_EDESTROYED after destroy, VCPU_EBLOCKED if
  * halted with nothing pending. */
 LIBVCPU_API int vcpu_run(struct vcpu *vcpu);
+
+/* Make a blocked (halted) VCPU runnable without an event, as a VMM does
+ * when it stops waiting for one (KVM_SET_MP_STATE to RUNNABLE): the guest
+ * continues after its HLT. No effect on a VCPU that is not blocked. */
+LIBVCPU_API int vcpu_wake(struct vcpu *vcpu);
 
 /* Move the VCPU to logical CPU `pcpu`: VMCLEAR where it is, VMPTRLD there;
  * the next entry is a VMLAUNCH. Refused while running or destroyed. */

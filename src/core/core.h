@@ -143,6 +143,8 @@ void cr_init_vcpu(struct vcpu *vcpu);
 uint64_t cr0_guest_view(struct vcpu *vcpu);
 uint64_t cr4_guest_view(struct vcpu *vcpu);
 int efer_write(struct vcpu *vcpu, uint64_t v, const char **fault);
+/* Re-derive the real CR3/CR4 from the guest's paging (identity map moved). */
+void cr_sync_paging(struct vcpu *vcpu);
 
 /* Events (event.c): prepare the next entry; re-inject a cut-off event. */
 int event_prepare_entry(struct vcpu *vcpu);

@@ -109,6 +109,13 @@ static int tell_memory(struct vcpu *vcpu, unsigned reg, uint64_t old_value, uint
 
 /* The real CR3 and CR4 follow the guest's paging: the identity map while
  * paging is off and unrestricted guest is not in use. */
+static void sync_paging_state(struct vcpu *vcpu, uint64_t cr0_virt);
+
+void cr_sync_paging(struct vcpu *vcpu)
+{
+	sync_paging_state(vcpu, cr0_guest_view(vcpu));
+}
+
 static void sync_paging_state(struct vcpu *vcpu, uint64_t cr0_virt)
 {
 	struct vm *vm = vcpu->vm;

@@ -132,33 +132,41 @@ bool event_deliverable_now(struct vcpu *vcpu)
 int event_prepare_entry(struct vcpu *vcpu)
 {
 	struct pending_events *ev = &vcpu->events;
+	bool injected = false;
 	int vector;
 
 	/* One event per entry; a re-injected one goes first. */
 	if (vmcs_val(vcpu, VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD) & VMX_INTR_INFO_VALID_MASK)
 		return 0;
 
+	vector = highest_pending_vector(ev);
 	if (ev->exception) {
 		ev->exception = false;
+		injected = true;
 		inject(vcpu, ev->exception_vector, VMX_INTR_TYPE_HARD_EXCEPTION,
 		       delivers_error_code(vcpu, ev->exception_vector), ev->exception_error_code);
-	} else if (ev->nmi) {
-		if (nmi_blocked(vcpu)) {
-			set_window_exiting(vcpu, VMX_CPU_BASED_NMI_WINDOW_EXITING, true);
-		} else {
-			ev->nmi = false;
-			inject(vcpu, VMX_VECTOR_NMI, VMX_INTR_TYPE_NMI_INTR, false, 0);
-		}
-	} else if ((vector = highest_pending_vector(ev)) >= 0) {
+	} else if (ev->nmi && !nmi_blocked(vcpu)) {
+		ev->nmi = false;
+		injected = true;
+		inject(vcpu, VMX_VECTOR_NMI, VMX_INTR_TYPE_NMI_INTR, false, 0);
+	} else if (vector >= 0 && !interrupt_blocked(vcpu) && (uint64_t)(vector >> 4) > vcpu->tpr) {
 		/* The TPR (CR8) masks priority classes at or below it. */
-		if (interrupt_blocked(vcpu) || (uint64_t)(vector >> 4) <= vcpu->tpr) {
-			set_window_exiting(vcpu, VMX_CPU_BASED_INTR_WINDOW_EXITING, true);
-		} else {
-			ev->irr[vector / 64] &= ~(1ull << (vector % 64));
-			inject(vcpu, (uint8_t)vector, VMX_INTR_TYPE_EXT_INTR, false, 0);
-		}
+		ev->irr[vector / 64] &= ~(1ull << (vector % 64));
+		injected = true;
+		inject(vcpu, (uint8_t)vector, VMX_INTR_TYPE_EXT_INTR, false, 0);
 	}
 	update_any(ev);
+
+	/*
+	 * What still waits asks for the exit that opens its window: when the
+	 * guest blocks it, or when this entry's delivery will. An interrupt
+	 * held back only by the TPR waits for the guest's next CR8 write
+	 * instead; a window exit would repeat forever while IF stays 1.
+	 */
+	vector = highest_pending_vector(ev);
+	set_window_exiting(vcpu, VMX_CPU_BASED_NMI_WINDOW_EXITING, ev->nmi);
+	set_window_exiting(vcpu, VMX_CPU_BASED_INTR_WINDOW_EXITING,
+			   vector >= 0 && (injected || interrupt_blocked(vcpu)));
 	return 0;
 }
 

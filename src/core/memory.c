@@ -122,5 +122,8 @@ int vm_set_identity_map(struct vm *vm, uint64_t gpa)
 	for (uint32_t i = 0; i < 1024; i++)
 		pd[i] = (i << 22) | 0x87u;
 	vm->identity_map_gpa = gpa;
+	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+		if (vm->vcpus[i] && vm->vcpus[i]->state != VCPU_STATE_DESTROYED)
+			cr_sync_paging(vm->vcpus[i]);
 	return 0;
 }

@@ -109,6 +109,17 @@ int vcpu_destroy(struct vcpu *vcpu)
 	return 0;
 }
 
+int vcpu_wake(struct vcpu *vcpu)
+{
+	if (!vcpu)
+		return VCPU_EINVAL;
+	if (vcpu->state == VCPU_STATE_DESTROYED)
+		return VCPU_EDESTROYED;
+	if (vcpu->state == VCPU_STATE_BLOCKED)
+		vcpu->state = VCPU_STATE_RUNNABLE;
+	return 0;
+}
+
 int vcpu_migrate(struct vcpu *vcpu, unsigned pcpu)
 {
 	int r = vcpu_usable(vcpu);

@@ -1,0 +1,112 @@
+#include <stdlib.h>
+
+#include "harness.h"
+
+void fixture_init(struct fixture *f, const char *profile, unsigned nr_pcpus)
+{
+	struct vm_options opts = {
+		.backend = "mock",
+		.nr_pcpus = nr_pcpus,
+		.caps = vcpu_mock_profile(profile),
+	};
+
+	ck_assert_ptr_nonnull(opts.caps);
+	ck_assert_int_eq(vm_create(&opts, &f->vm), 0);
+	ck_assert_int_eq(vcpu_create(f->vm, 0, &f->vcpu), 0);
+}
+
+void fixture_fini(struct fixture *f)
+{
+	vm_destroy(f->vm);
+	f->vm = NULL;
+	f->vcpu = NULL;
+}
+
+void push_exit_regs(struct vcpu *vcpu, uint32_t reason, uint64_t qual, uint32_t len, unsigned n,
+		    const uint64_t *pairs)
+{
+	struct vcpu_mock_exit e = {
+		.exit = { .reason = reason, .qualification = qual, .instruction_len = len },
+		.nr_changes = n,
+	};
+
+	ck_assert_uint_le(n, VCPU_MOCK_MAX_CHANGES);
+	for (unsigned i = 0; i < n; i++)
+		e.changes[i] = (struct vcpu_mock_change){ true, (uint32_t)pairs[2 * i], pairs[2 * i + 1] };
+	ck_assert_int_eq(vcpu_mock_push_exit(vcpu, &e), 0);
+}
+
+void push_exit(struct vcpu *vcpu, uint32_t reason, uint64_t qual, uint32_t len)
+{
+	push_exit_regs(vcpu, reason, qual, len, 0, NULL);
+}
+
+static void put(struct vcpu *vcpu, uint32_t f, uint64_t v)
+{
+	ck_assert_msg(vcpu_vmwrite(vcpu, f, v) == 0, "VMWRITE %s: %s", vmcs_field_name(f),
+		      vcpu_error_detail(vcpu));
+}
+
+void set_protected_mode(struct vcpu *vcpu)
+{
+	static const uint32_t data_segs[][4] = {
+		{ VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR_BYTES },
+		{ VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR_BYTES },
+		{ VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR_BYTES },
+		{ VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR_BYTES },
+		{ VMCS_GUEST_GS_SELECTOR, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR_BYTES },
+	};
+
+	ck_assert_int_eq(vcpu_set_cr(vcpu, 0, VMX_CR0_PE | VMX_CR0_ET), 0);
+	put(vcpu, VMCS_GUEST_CS_SELECTOR, 0x08);
+	put(vcpu, VMCS_GUEST_CS_BASE, 0);
+	put(vcpu, VMCS_GUEST_CS_LIMIT, 0xffffffff);
+	put(vcpu, VMCS_GUEST_CS_AR_BYTES, 0xc09b);	/* G, D, P, S, code exec/read accessed */
+	for (unsigned i = 0; i < 5; i++) {
+		put(vcpu, data_segs[i][0], 0x10);
+		put(vcpu, data_segs[i][1], 0);
+		put(vcpu, data_segs[i][2], 0xffffffff);
+		put(vcpu, data_segs[i][3], 0xc093);	/* G, B, P, S, data read/write accessed */
+	}
+	put(vcpu, VMCS_GUEST_TR_SELECTOR, 0x18);
+	put(vcpu, VMCS_GUEST_TR_BASE, 0x2000);
+	put(vcpu, VMCS_GUEST_TR_LIMIT, 0x67);
+	put(vcpu, VMCS_GUEST_TR_AR_BYTES, 0x8b);	/* P, busy 32-bit TSS */
+	put(vcpu, VMCS_GUEST_LDTR_SELECTOR, 0);
+	put(vcpu, VMCS_GUEST_LDTR_AR_BYTES, VMX_AR_UNUSABLE_MASK);
+	put(vcpu, VMCS_GUEST_GDTR_BASE, 0x1000);
+	put(vcpu, VMCS_GUEST_GDTR_LIMIT, 0x1f);
+	put(vcpu, VMCS_GUEST_IDTR_BASE, 0x3000);
+	put(vcpu, VMCS_GUEST_IDTR_LIMIT, 0x7ff);
+	put(vcpu, VMCS_GUEST_RIP, 0x1000);
+	put(vcpu, VMCS_GUEST_RSP, 0x8000);
+	put(vcpu, VMCS_GUEST_RFLAGS, VMX_RFLAGS_FIXED1);
+}
+
+uint64_t reg(struct vcpu *vcpu, enum vcpu_reg r)
+{
+	uint64_t v = 0;
+
+	ck_assert_int_eq(vcpu_get_reg(vcpu, r, &v), 0);
+	return v;
+}
+
+uint64_t field(struct vcpu *vcpu, uint32_t f)
+{
+	uint64_t v = 0;
+
+	ck_assert_msg(vcpu_vmread(vcpu, f, &v) == 0, "VMREAD %s: %s", vmcs_field_name(f),
+		      vcpu_error_detail(vcpu));
+	return v;
+}
+
+int run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,220 @@
+/* Event injection: direct delivery when the guest can take the event,
+ * interrupt-window and NMI-window exits when it cannot, exceptions with
+ * and without error codes, TPR masking, and re-injection of an event an
+ * exit cut off. */
+#include "harness.h"
+
+static struct fixture f;
+
+static void setup(void)
+{
+	fixture_init(&f, "modern", 1);
+	set_protected_mode(f.vcpu);
+}
+
+static void teardown(void) { fixture_fini(&f); }
+
+/* Runs the script to its HLT, waking the VCPU from an earlier one. */
+static void run_ok(void)
+{
+	int r;
+
+	ck_assert_int_eq(vcpu_wake(f.vcpu), 0);
+	r = vcpu_run(f.vcpu);
+
+	ck_assert_msg(r == 0, "vcpu_run: %s: %s", vcpu_error_name(r), vcpu_error_detail(f.vcpu));
+}
+
+static unsigned injected(struct vcpu_mock_event *ev, unsigned max)
+{
+	return vcpu_mock_injected(f.vcpu, ev, max);
+}
+
+static uint32_t ext(uint8_t vector)
+{
+	return vmx_intr_info_make(vector, VMX_INTR_TYPE_EXT_INTR, false);
+}
+
+START_TEST(interrupt_goes_in_directly_when_if_is_set)
+{
+	struct vcpu_mock_event ev[1];
+
+	ck_assert_int_eq(vcpu_vmwrite(f.vcpu, VMCS_GUEST_RFLAGS, 0x202), 0);
+	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0x40), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok();
+	ck_assert_uint_eq(injected(ev, 1), 1);
+	ck_assert_uint_eq(ev[0].intr_info, ext(0x40));
+	ck_assert_uint_eq(field(f.vcpu, VMCS_CPU_BASED_VM_EXEC_CONTROL) & VMX_CPU_BASED_INTR_WINDOW_EXITING, 0);
+}
+END_TEST
+
+START_TEST(blocked_interrupt_waits_for_the_window_exit)
+{
+	struct vcpu_mock_event ev[1];
+	struct vcpu_mock_exit sti = {
+		/* The guest executed STI; the window opened; the CPU exits. */
+		.exit = { .reason = VMX_EXIT_REASON_INTERRUPT_WINDOW },
+		.nr_changes = 1,
+		.changes = { { false, VMCS_GUEST_RFLAGS, 0x202 } },
+	};
+
+	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0x40), 0);
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &sti), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok();
+	ck_assert_uint_eq(injected(ev, 1), 1);
+	ck_assert_uint_eq(ev[0].intr_info, ext(0x40));
+	ck_assert_uint_eq(field(f.vcpu, VMCS_CPU_BASED_VM_EXEC_CONTROL) & VMX_CPU_BASED_INTR_WINDOW_EXITING, 0);
+	struct vcpu_booking b;
+	vcpu_get_booking(f.vcpu, &b);
+	ck_assert_uint_eq(b.exits, 2);
+}
+END_TEST
+
+START_TEST(window_exit_without_a_request_cannot_be_scripted)
+{
+	push_exit(f.vcpu, VMX_EXIT_REASON_INTERRUPT_WINDOW, 0, 0);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_ESCRIPT);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "interrupt-window exiting is off"));
+}
+END_TEST
+
+START_TEST(highest_vector_first_and_one_per_entry)
+{
+	struct vcpu_mock_event ev[3];
+
+	ck_assert_int_eq(vcpu_vmwrite(f.vcpu, VMCS_GUEST_RFLAGS, 0x202), 0);
+	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0x30), 0);
+	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0xe0), 0);
+	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0x81), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok();
+	/* One per entry; the window exits in between fetch the next. */
+	ck_assert_uint_eq(injected(ev, 3), 3);
+	ck_assert_uint_eq(ev[0].intr_info, ext(0xe0));
+	ck_assert_uint_eq(ev[1].intr_info, ext(0x81));
+	ck_assert_uint_eq(ev[2].intr_info, ext(0x30));
+}
+END_TEST
+
+START_TEST(tpr_masks_low_priority_classes)
+{
+	struct vcpu_mock_event ev[2];
+	const uint64_t tpr_low[] = { VCPU_REG_RAX, 0 };
+
+	ck_assert_int_eq(vcpu_vmwrite(f.vcpu, VMCS_GUEST_RFLAGS, 0x202), 0);
+	ck_assert_int_eq(vcpu_set_cr(f.vcpu, 8, 5), 0);
+	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0x50), 0);	/* class 5: masked */
+	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0x61), 0);	/* class 6: delivered */
+	push_exit(f.vcpu, VMX_EXIT_REASON_CPUID, 0, 2);
+	/* MOV CR8, RAX = 0 unmasks it. */
+	push_exit_regs(f.vcpu, VMX_EXIT_REASON_CR_ACCESS, 8 | (VCPU_REG_RAX << 8), 3, 1, tpr_low);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok();
+	ck_assert_uint_eq(injected(ev, 2), 2);
+	ck_assert_uint_eq(ev[0].intr_info, ext(0x61));
+	ck_assert_uint_eq(ev[1].intr_info, ext(0x50));
+}
+END_TEST
+
+START_TEST(nmi_waits_for_the_nmi_window)
+{
+	struct vcpu_mock_event ev[1];
+	struct vcpu_mock_exit iret = {
+		.exit = { .reason = VMX_EXIT_REASON_NMI_WINDOW },
+		.nr_changes = 1,
+		.changes = { { false, VMCS_GUEST_INTERRUPTIBILITY_INFO, 0 } },
+	};
+
+	ck_assert_int_eq(vcpu_vmwrite(f.vcpu, VMCS_GUEST_INTERRUPTIBILITY_INFO, VMX_GUEST_INTR_STATE_NMI), 0);
+	ck_assert_int_eq(vcpu_inject_nmi(f.vcpu), 0);
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &iret), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok();
+	ck_assert_uint_eq(injected(ev, 1), 1);
+	ck_assert_uint_eq(ev[0].intr_info, vmx_intr_info_make(2, VMX_INTR_TYPE_NMI_INTR, false));
+}
+END_TEST
+
+START_TEST(exception_error_code_only_in_protected_mode)
+{
+	struct vcpu_mock_event ev[1];
+
+	ck_assert_int_eq(vcpu_inject_exception(f.vcpu, VMX_VECTOR_GP, 0x18), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok();
+	ck_assert_uint_eq(injected(ev, 1), 1);
+	ck_assert_uint_eq(ev[0].intr_info, vmx_intr_info_make(VMX_VECTOR_GP, VMX_INTR_TYPE_HARD_EXCEPTION, true));
+	ck_assert_uint_eq(ev[0].error_code, 0x18);
+
+	/* Real mode delivers through the IVT: no error code is pushed. */
+	ck_assert_int_eq(vcpu_set_cr(f.vcpu, 0, VMX_CR0_ET), 0);
+	ck_assert_int_eq(vcpu_inject_exception(f.vcpu, VMX_VECTOR_GP, 0x18), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok();
+	ck_assert_uint_eq(injected(ev, 1), 2);
+	ck_assert_uint_eq(ev[0].intr_info, vmx_intr_info_make(VMX_VECTOR_GP, VMX_INTR_TYPE_HARD_EXCEPTION, false));
+}
+END_TEST
+
+START_TEST(bad_vectors_are_refused)
+{
+	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 8), VCPU_EINVAL);
+	ck_assert_int_eq(vcpu_inject_exception(f.vcpu, 2, 0), VCPU_EINVAL);
+	ck_assert_int_eq(vcpu_inject_exception(f.vcpu, 32, 0), VCPU_EINVAL);
+}
+END_TEST
+
+static int resume(struct vcpu *vcpu, const struct vmx_exit *exit, void *opaque)
+{
+	(void)vcpu;
+	(void)exit;
+	(void)opaque;
+	return VCPU_EXIT_RESUME;
+}
+
+START_TEST(event_cut_off_by_an_exit_is_reinjected)
+{
+	struct vcpu_mock_event ev[1];
+	/* An EPT violation while delivering software interrupt 0x80 (INT 80h,
+	 * 2 bytes): the same event must go in again, with its length. */
+	struct vcpu_mock_exit e = {
+		.exit = { .reason = VMX_EXIT_REASON_EPT_VIOLATION, .qualification = 0x182,
+			  .instruction_len = 2,
+			  .idt_vectoring_info = vmx_intr_info_make(0x80, VMX_INTR_TYPE_SOFT_INTR, false) },
+	};
+
+	ck_assert_int_eq(vm_set_exit_handler(f.vm, VMX_EXIT_REASON_EPT_VIOLATION, resume, NULL), 0);
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok();
+	ck_assert_uint_eq(injected(ev, 1), 1);
+	ck_assert_uint_eq(ev[0].intr_info, vmx_intr_info_make(0x80, VMX_INTR_TYPE_SOFT_INTR, false));
+	ck_assert_uint_eq(ev[0].instruction_len, 2);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("events");
+	TCase *tc = tcase_create("events");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, interrupt_goes_in_directly_when_if_is_set);
+	tcase_add_test(tc, blocked_interrupt_waits_for_the_window_exit);
+	tcase_add_test(tc, window_exit_without_a_request_cannot_be_scripted);
+	tcase_add_test(tc, highest_vector_first_and_one_per_entry);
+	tcase_add_test(tc, tpr_masks_low_priority_classes);
+	tcase_add_test(tc, nmi_waits_for_the_nmi_window);
+	tcase_add_test(tc, exception_error_code_only_in_protected_mode);
+	tcase_add_test(tc, bad_vectors_are_refused);
+	tcase_add_test(tc, event_cut_off_by_an_exit_is_reinjected);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return run_suite(make_suite());
+}
