@@ -106,10 +106,13 @@ static inline bool vmx_io_qualification_valid(uint64_t qual)
 }
 
 /* INS/OUTS instruction information (when IA32_VMX_BASIC[54] is 1):
- * bits 9:7 address size (0 = 16, 1 = 32, 2 = 64), bits 17:15 segment. */
+ * bits 9:7 address size (0 = 16, 1 = 32, 2 = 64; 0 returned for the
+ * encodings the SDM does not use), bits 17:15 segment. */
 static inline unsigned vmx_io_insn_address_bits(uint32_t info)
 {
-	return 16u << ((info >> 7) & 7);
+	unsigned size = (info >> 7) & 7;
+
+	return size <= 2 ? 16u << size : 0;
 }
 
 static inline unsigned vmx_io_insn_segment(uint32_t info)

@@ -59,7 +59,8 @@ LIBVCPU_API int vcpu_mock_push_exit(struct vcpu *vcpu, const struct vcpu_mock_ex
 /* Scripted exits not yet taken. */
 LIBVCPU_API unsigned vcpu_mock_pending(const struct vcpu *vcpu);
 
-/* Replay the script forever (each exit taken is appended again). */
+/* Replay the script forever: after its last exit it starts over, and
+ * vcpu_mock_pending() keeps counting all of them. */
 LIBVCPU_API void vcpu_mock_set_loop(struct vcpu *vcpu, bool loop);
 
 /* An event the mock delivered on a VM entry (VM-entry interruption info). */

@@ -121,7 +121,8 @@ LIBVCPU_API uint32_t vmx_ctl_adjust(const struct vmx_caps *caps, enum vmx_ctl ct
 LIBVCPU_API bool vmx_ctl_can_set(const struct vmx_caps *caps, enum vmx_ctl ctl, uint32_t bits);
 
 /* Unrestricted guest is available: allowed-1 of secondary control bit 7
- * (IA32_VMX_PROCBASED_CTLS2 bit 39), with secondary controls allowed. */
+ * (IA32_VMX_PROCBASED_CTLS2 bit 39), with secondary controls allowed, and
+ * of "enable EPT", which unrestricted guest requires (SDM 26.2.1.1). */
 LIBVCPU_API bool vmx_caps_unrestricted_guest(const struct vmx_caps *caps);
 
 /* ---- Pin-based VM-execution controls (SDM Table "Pin-Based ...") ------- */

@@ -60,6 +60,7 @@ struct mock_vcpu {
 	struct vcpu_mock_exit *script;	/* ring buffer */
 	unsigned head, count, cap;
 	bool loop;
+	unsigned loop_pos;		/* next step of a looping script */
 	unsigned injected_total;
 	struct vcpu_mock_event injected[MOCK_INJECTED_LOG];
 };

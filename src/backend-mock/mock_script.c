@@ -287,7 +287,7 @@ int mock_take_exit(struct vcpu *vcpu)
 	if (!mv->count)
 		return vcpu_fail(vcpu, VCPU_ENOSCRIPT, "mock: VCPU %u entered the guest with no scripted "
 				 "exit left", vcpu->id);
-	step = &mv->script[mv->head];
+	step = &mv->script[(mv->head + (mv->loop ? mv->loop_pos : 0)) % mv->cap];
 	apply_changes(vcpu, step);
 	why = step->unchecked ? NULL : impossible(vcpu, &step->exit);
 	if (why)
@@ -298,11 +298,11 @@ int mock_take_exit(struct vcpu *vcpu)
 				 why);
 	deliver(vcpu, &step->exit);
 	if (mv->loop) {
-		mv->script[(mv->head + mv->count) % mv->cap] = *step;
-	}
-	mv->head = (mv->head + 1) % mv->cap;
-	if (!mv->loop)
+		mv->loop_pos = (mv->loop_pos + 1) % mv->count;
+	} else {
+		mv->head = (mv->head + 1) % mv->cap;
 		mv->count--;
+	}
 	return 0;
 }
 
@@ -354,8 +354,10 @@ unsigned vcpu_mock_pending(const struct vcpu *vcpu)
 
 void vcpu_mock_set_loop(struct vcpu *vcpu, bool loop)
 {
-	if (is_mock(vcpu))
+	if (is_mock(vcpu)) {
 		mock_vcpu_of(vcpu)->loop = loop;
+		mock_vcpu_of(vcpu)->loop_pos = 0;
+	}
 }
 
 unsigned vcpu_mock_injected(const struct vcpu *vcpu, struct vcpu_mock_event *out, unsigned max)

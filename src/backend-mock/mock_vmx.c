@@ -116,7 +116,7 @@ static int field_access(struct mock_vm *m, unsigned cpu, uint32_t field, unsigne
 	if (!m->cpu[cpu].current)
 		return VCPU_EVMFAIL_INVALID;
 	*slot = vmcs_slot_of(field);
-	if (*slot == SLOT_NONE || !mock_field_supported(&m->vm->caps, field))
+	if (*slot == SLOT_NONE || !slot_set_has(&m->vm->supported, *slot))
 		return vmfail_valid(m, cpu, VMX_INSN_ERR_UNSUPPORTED_VMCS_COMPONENT,
 				    VCPU_EVMCS_UNSUPPORTED);
 	return 0;
@@ -171,7 +171,7 @@ static uint64_t check_read_field(void *opaque, uint32_t field)
 	uint16_t bit = (uint16_t)(1u << c->family);
 	uint64_t v;
 
-	if (slot == SLOT_NONE || !mock_field_supported(&c->m->vm->caps, field))
+	if (slot == SLOT_NONE || !slot_set_has(&c->m->vm->supported, slot))
 		return 0;
 	if (!(c->v->readers[slot] & bit)) {
 		c->v->readers[slot] |= bit;

@@ -121,8 +121,9 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			uint64_t v = lng >= 2 ? va_arg(ap, unsigned long long)
 			           : lng == 1 ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
 			unsigned base = *p == 'u' ? 10 : 16;
-			put_number(&o, v, false, base, *p == 'X', alt && base == 16 ? "0x" : NULL,
-				   width, left, pad);
+			/* C's '#': a 0x (0X for %X) prefix, but none for zero. */
+			put_number(&o, v, false, base, *p == 'X',
+				   alt && base == 16 && v ? (*p == 'X' ? "0X" : "0x") : NULL, width, left, pad);
 			break;
 		}
 		case 'p':

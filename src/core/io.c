@@ -118,6 +118,10 @@ static int io_string(struct vcpu *vcpu, const struct vmx_exit *exit, const struc
 	int64_t step = (vmcs_val(vcpu, VMCS_SLOT_GUEST_RFLAGS) & VMX_RFLAGS_DF) ? -(int64_t)a->size : a->size;
 	int r = 0;
 
+	if (!bits)
+		return vcpu_fail(vcpu, VCPU_EUNHANDLED_EXIT,
+				 "INS/OUTS instruction information 0x%x has an address size the SDM "
+				 "does not define", exit->instruction_info);
 	if (cr0_guest_view(vcpu) & VMX_CR0_PG)
 		return vcpu_fail(vcpu, VCPU_ENOTSUP,
 				 "string I/O on port 0x%x with guest paging on needs a page walk, which "

@@ -245,9 +245,10 @@ void vcpu_skip_instruction(struct vcpu *vcpu)
 {
 	uint64_t rip = vmcs_val(vcpu, VMCS_SLOT_GUEST_RIP) + vcpu->exit.instruction_len;
 
-	/* Outside 64-bit mode the instruction pointer wraps at 32 bits. */
+	/* Outside 64-bit mode the instruction pointer wraps at the code
+	 * segment's size: 32 bits, or 16 in a 16-bit segment (real mode). */
 	if (!vcpu_in_long_mode(vcpu))
-		rip &= 0xffffffffull;
+		rip &= (vmcs_val(vcpu, VMCS_SLOT_GUEST_CS_AR_BYTES) & VMX_AR_DB_MASK) ? 0xffffffffull : 0xffffull;
 	vmcs_put(vcpu, VMCS_SLOT_GUEST_RIP, rip);
 }
 

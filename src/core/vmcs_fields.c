@@ -115,17 +115,11 @@ const char *vmcs_field_name(uint32_t field)
 	return (field & 1) ? high_name_by_slot[slot] : name_by_slot[slot];
 }
 
-int vmcs_field_lookup(const char *name, uint32_t *field)
+static int lookup_exact(const char *name, uint32_t *field)
 {
-	static const char prefix[] = "VMCS_";
 	static const char high[] = "_HIGH";
-	size_t len;
+	size_t len = strlen(name);
 
-	if (!name || !field)
-		return VCPU_EINVAL;
-	if (!strncmp(name, prefix, sizeof(prefix) - 1))
-		name += sizeof(prefix) - 1;
-	len = strlen(name);
 	for (unsigned slot = 0; slot < VMCS_NR_FIELD_SLOTS; slot++) {
 		const char *n = name_by_slot[slot];
 		size_t nlen = strlen(n);
@@ -140,6 +134,20 @@ int vmcs_field_lookup(const char *name, uint32_t *field)
 			return 0;
 		}
 	}
+	return VCPU_ENOENT;
+}
+
+int vmcs_field_lookup(const char *name, uint32_t *field)
+{
+	static const char prefix[] = "VMCS_";
+
+	if (!name || !field)
+		return VCPU_EINVAL;
+	/* As given first: "VMCS_LINK_POINTER" is a name of its own. */
+	if (lookup_exact(name, field) == 0)
+		return 0;
+	if (!strncmp(name, prefix, sizeof(prefix) - 1))
+		return lookup_exact(name + sizeof(prefix) - 1, field);
 	return VCPU_ENOENT;
 }
 

@@ -1,0 +1,57 @@
+#!/bin/sh
+# libvcpu developer entry point.
+#   ./dev.sh run     install what is missing, build, run the main example
+#   ./dev.sh test    install what is missing, build, run every test; prints
+#                    "N passed, N failed, N skipped" and fails if any failed
+#   ./dev.sh bench   build and run the exit-path benchmark
+# Dependencies come from Debian 12 packages through apt-get (needs root).
+set -eu
+cd "$(dirname "$0")"
+
+PACKAGES="meson ninja-build gcc pkg-config check python3"
+BUILD=${BUILD:-build}
+
+install_deps() {
+	missing=""
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "dev.sh: installing:$missing"
+	if [ "$(id -u)" -eq 0 ]; then
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+	elif command -v sudo >/dev/null; then
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+	else
+		echo "dev.sh: missing packages:$missing; run as root or install them" >&2
+		exit 1
+	fi
+}
+
+build() {
+	install_deps
+	[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
+	ninja -C "$BUILD" >/dev/null
+}
+
+case "${1:-}" in
+run)
+	build
+	exec "./$BUILD/examples/vcpu_tour"
+	;;
+test)
+	build
+	status=0
+	meson test -C "$BUILD" --print-errorlogs >/dev/null || status=$?
+	python3 scripts/test_summary.py "$BUILD/meson-logs/testlog.json"
+	exit $status
+	;;
+bench)
+	build
+	exec "./$BUILD/bench/bench_exit"
+	;;
+*)
+	echo "usage: $0 run|test|bench" >&2
+	exit 2
+	;;
+esac
