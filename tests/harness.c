@@ -83,6 +83,15 @@ void set_protected_mode(struct vcpu *vcpu)
 	put(vcpu, VMCS_GUEST_RFLAGS, VMX_RFLAGS_FIXED1);
 }
 
+void run_ok(struct vcpu *vcpu)
+{
+	int r;
+
+	ck_assert_int_eq(vcpu_wake(vcpu), 0);
+	r = vcpu_run(vcpu);
+	ck_assert_msg(r == 0, "vcpu_run: %s: %s", vcpu_error_name(r), vcpu_error_detail(vcpu));
+}
+
 uint64_t reg(struct vcpu *vcpu, enum vcpu_reg r)
 {
 	uint64_t v = 0;

@@ -29,6 +29,10 @@ void push_exit_regs(struct vcpu *vcpu, uint32_t reason, uint64_t qual, uint32_t 
  * it), CPL 0, RIP 0x1000, IF clear: a state every profile can enter. */
 void set_protected_mode(struct vcpu *vcpu);
 
+/* Wake the VCPU (from an earlier HLT), run it, and fail the test with the
+ * error's name and detail unless vcpu_run returns 0. */
+void run_ok(struct vcpu *vcpu);
+
 uint64_t reg(struct vcpu *vcpu, enum vcpu_reg r);
 uint64_t field(struct vcpu *vcpu, uint32_t f);
 

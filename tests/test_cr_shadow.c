@@ -53,24 +53,13 @@ static uint64_t guest_cr(unsigned cr)
 	return v;
 }
 
-/* Runs the script to its HLT, waking the VCPU from an earlier one. */
-static void run_ok(void)
-{
-	int r;
-
-	ck_assert_int_eq(vcpu_wake(f.vcpu), 0);
-	r = vcpu_run(f.vcpu);
-
-	ck_assert_msg(r == 0, "vcpu_run: %s: %s", vcpu_error_name(r), vcpu_error_detail(f.vcpu));
-}
-
 static void run_mov_to_cr(unsigned cr, uint64_t value)
 {
 	const uint64_t regs[] = { VCPU_REG_RAX, value };
 
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_CR_ACCESS, mov_cr(cr, true, VCPU_REG_RAX), 3, 1, regs);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 }
 
 static unsigned injected_vector(unsigned *count)
@@ -156,7 +145,7 @@ START_TEST(guest_owned_bits_pass_through_without_exits)
 	fixture_fini(&f);
 	setup_no_ug();
 	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &hlt), 0);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert(guest_cr(0) & VMX_CR0_TS);
 }
 END_TEST
@@ -205,7 +194,7 @@ START_TEST(mov_from_cr3_reads_the_virtual_cr3)
 	ck_assert_int_eq(vcpu_set_cr(f.vcpu, 3, 0x4000), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_CR_ACCESS, mov_cr(3, false, VCPU_REG_RBX), 3);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RBX), 0x4000);
 	run_mov_to_cr(3, 0x6000);
 	ck_assert_uint_eq(guest_cr(3), 0x6000);
@@ -222,7 +211,7 @@ START_TEST(cr8_holds_the_tpr)
 	ck_assert_uint_eq(guest_cr(8), 5);
 	push_exit(f.vcpu, VMX_EXIT_REASON_CR_ACCESS, mov_cr(8, false, VCPU_REG_RDX), 3);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RDX), 5);
 	run_mov_to_cr(8, 16);
 	ck_assert_uint_eq(injected_vector(&n), VMX_VECTOR_GP);
@@ -252,7 +241,7 @@ START_TEST(lmsw_can_set_pe_but_not_clear_it)
 	ck_assert_int_eq(vcpu_set_cr(f.vcpu, 0, VMX_CR0_ET), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_CR_ACCESS, (3u << 4) | (0x1ull << 16), 3);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert(guest_cr(0) & VMX_CR0_PE);
 	/* An LMSW with PE = 0 now changes nothing host-owned: no exit. */
 	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &clear_pe), 0);
@@ -264,7 +253,7 @@ START_TEST(lmsw_can_set_pe_but_not_clear_it)
 	clear_pe.unchecked = true;
 	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &clear_pe), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert(guest_cr(0) & VMX_CR0_PE);
 }
 END_TEST
@@ -278,7 +267,7 @@ START_TEST(long_mode_activates_with_paging)
 
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_MSR_WRITE, 0, 2, 3, wrmsr);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(field(f.vcpu, VMCS_GUEST_IA32_EFER), VMX_EFER_LME);
 	ck_assert_uint_eq(log_.last.reg, VCPU_PAGING_EFER);
 	run_mov_to_cr(4, VMX_CR4_PAE);
@@ -296,7 +285,7 @@ START_TEST(paging_without_pae_is_refused_in_long_mode)
 				   VCPU_REG_RDX, 0 };
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_MSR_WRITE, 0, 2, 3, wrmsr);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_int_eq(vcpu_set_cr(f.vcpu, 0, 0x80000011), VCPU_EINVAL);
 	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "PAE"));
 }

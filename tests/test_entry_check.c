@@ -82,8 +82,10 @@ static void make_quirk(void)
 	cpu_quirk.ept_vpid_cap = (cpu_quirk.ept_vpid_cap & ~VMX_BIT64(21)) | VMX_BIT64(7);
 	cpu_quirk.vmfunc = 0x1;
 	cpu_quirk.cr4_fixed1 |= VMX_CR4_CET | VMX_CR4_LA57;
-	cpu_quirk.true_exit_ctls |= (uint64_t)(VMX_VM_EXIT_LOAD_CET_STATE | VMX_VM_EXIT_LOAD_PKRS) << 32;
-	cpu_quirk.true_entry_ctls |= (uint64_t)(VMX_VM_ENTRY_LOAD_CET_STATE | VMX_VM_ENTRY_LOAD_PKRS) << 32;
+	cpu_quirk.true_exit_ctls |=
+		(uint64_t)(VMX_VM_EXIT_LOAD_CET_STATE | VMX_VM_EXIT_LOAD_PKRS) << 32;
+	cpu_quirk.true_entry_ctls |=
+		(uint64_t)(VMX_VM_ENTRY_LOAD_CET_STATE | VMX_VM_ENTRY_LOAD_PKRS) << 32;
 }
 
 static const struct vmx_caps *cpu_caps(int cpu)
@@ -199,7 +201,8 @@ static void base_common(struct tvmcs *v, const struct vmx_caps *caps)
 	tv_set(v, VMCS_CPU_BASED_VM_EXEC_CONTROL,
 	       vmx_ctl_adjust(caps, VMX_CTL_PROCBASED, VMX_CPU_BASED_HLT_EXITING |
 			      VMX_CPU_BASED_USE_IO_BITMAPS | VMX_CPU_BASED_USE_MSR_BITMAPS |
-			      VMX_CPU_BASED_TPR_SHADOW | VMX_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS));
+			      VMX_CPU_BASED_TPR_SHADOW |
+			      VMX_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS));
 	tv_set(v, VMCS_SECONDARY_VM_EXEC_CONTROL, proc2);
 	tv_set(v, VMCS_VM_EXIT_CONTROLS,
 	       vmx_ctl_adjust(caps, VMX_CTL_EXIT, VMX_VM_EXIT_HOST_ADDR_SPACE_SIZE |
@@ -489,7 +492,8 @@ static const struct fail_case fail_cases[] = {
 	{ "I/O bitmap A misaligned", CPU_MODERN, B_PROT32, { SET(IO_BITMAP_A, 0x10001) },
 	  C(EXEC_IO_BITMAP_A), F(IO_BITMAP_A), "bits 11:0" },
 	{ "I/O bitmap B beyond MAXPHYADDR", CPU_MODERN, B_PROT32,
-	  { SET(IO_BITMAP_B, 1ull << 39) }, C(EXEC_IO_BITMAP_B), F(IO_BITMAP_B), "MAXPHYADDR = 39" },
+	  { SET(IO_BITMAP_B, 1ull << 39) }, C(EXEC_IO_BITMAP_B), F(IO_BITMAP_B),
+	  "MAXPHYADDR = 39" },
 	{ "I/O bitmap above 4G with IA32_VMX_BASIC[48]", CPU_QUIRK, B_PROT32,
 	  { SET(IO_BITMAP_A, 1ull << 33) }, C(EXEC_IO_BITMAP_A), F(IO_BITMAP_A),
 	  "IA32_VMX_BASIC[48]" },
@@ -658,7 +662,8 @@ static const struct fail_case fail_cases[] = {
 	  { SET(VM_ENTRY_INTR_INFO_FIELD, 0x80001020), SET(GUEST_RFLAGS, 0x202) },
 	  C(ENTRY_INTR_RESERVED), F(VM_ENTRY_INTR_INFO_FIELD), "30:12" },
 	{ "error code bit 16", CPU_MODERN, B_PROT32,
-	  { SET(VM_ENTRY_INTR_INFO_FIELD, 0x80000b0d), SET(VM_ENTRY_EXCEPTION_ERROR_CODE, 0x10000) },
+	  { SET(VM_ENTRY_INTR_INFO_FIELD, 0x80000b0d),
+	    SET(VM_ENTRY_EXCEPTION_ERROR_CODE, 0x10000) },
 	  C(ENTRY_ERROR_CODE), F(VM_ENTRY_EXCEPTION_ERROR_CODE), "31:16" },
 	{ "legacy: INT3 with instruction length 0", CPU_LEGACY, B_PROT32,
 	  { SET(VM_ENTRY_INTR_INFO_FIELD, 0x80000603), SET(VM_ENTRY_INSTRUCTION_LEN, 0) },
@@ -706,7 +711,8 @@ static const struct fail_case fail_cases[] = {
 	  { OR(VM_EXIT_CONTROLS, VMX_VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL),
 	    SET(HOST_IA32_PERF_GLOBAL_CTRL, 1ull << 50) },
 	  C(HOST_PERF_GLOBAL_CTRL), F(HOST_IA32_PERF_GLOBAL_CTRL), NULL },
-	{ "host PAT type 2", CPU_MODERN, B_PROT32, { SET(HOST_IA32_PAT, (PAT_VALID & ~0xffull) | 2) },
+	{ "host PAT type 2", CPU_MODERN, B_PROT32,
+	  { SET(HOST_IA32_PAT, (PAT_VALID & ~0xffull) | 2) },
 	  C(HOST_PAT), F(HOST_IA32_PAT), "byte 0" },
 	{ "host EFER reserved bit", CPU_MODERN, B_PROT32, { SET(HOST_IA32_EFER, 0xd03) },
 	  C(HOST_EFER_RESERVED), F(HOST_IA32_EFER), "0x2" },
@@ -1151,7 +1157,8 @@ static const struct pass_case pass_cases[] = {
 	  { SET(VM_ENTRY_INTR_INFO_FIELD, 0x8000030d) } },
 	{ "IA32_VMX_MISC[30]: INT3 with length 0", CPU_MODERN, B_PROT32,
 	  { SET(VM_ENTRY_INTR_INFO_FIELD, 0x80000603), SET(VM_ENTRY_INSTRUCTION_LEN, 0) } },
-	{ "pending MTF VM exit", CPU_MODERN, B_PROT32, { SET(VM_ENTRY_INTR_INFO_FIELD, 0x80000700) } },
+	{ "pending MTF VM exit", CPU_MODERN, B_PROT32,
+	  { SET(VM_ENTRY_INTR_INFO_FIELD, 0x80000700) } },
 	{ "external interrupt with IF set", CPU_MODERN, B_PROT32,
 	  { SET(VM_ENTRY_INTR_INFO_FIELD, 0x80000030), SET(GUEST_RFLAGS, 0x202) } },
 	{ "#DB injected into HLT", CPU_MODERN, B_PROT32,
@@ -1258,8 +1265,9 @@ START_TEST(test_message_names_field_value_and_requirement)
 	ck_assert_uint_eq(f.field, VMCS_GUEST_CR0);
 	ck_assert_uint_eq(f.value, 0x60000031);
 	ck_assert_uint_eq(f.qualification, 0);
-	ck_assert_str_eq(f.message, "GUEST_CR0 = 0x60000031: bit 31 (PG) must be 1 "
-				    "(IA32_VMX_CR0_FIXED0 = 0x80000021; unrestricted guest is off)");
+	ck_assert_str_eq(f.message,
+			 "GUEST_CR0 = 0x60000031: bit 31 (PG) must be 1 "
+			 "(IA32_VMX_CR0_FIXED0 = 0x80000021; unrestricted guest is off)");
 	free(v);
 }
 END_TEST
@@ -1342,7 +1350,8 @@ START_TEST(test_every_check_has_name_and_section)
 				      strlen(family_sections[list[i].family])) == 0,
 			      "check %u: section %s, family %d", id, vmx_check_sdm(id),
 			      list[i].family);
-		ck_assert_uint_gt(strlen(vmx_check_sdm(id)), strlen(family_sections[list[i].family]));
+		ck_assert_uint_gt(strlen(vmx_check_sdm(id)),
+				  strlen(family_sections[list[i].family]));
 		/* names are unique; the list is in family order */
 		for (unsigned j = 0; j < i; j++) {
 			ck_assert_uint_ne(list[j].id, id);

@@ -14,17 +14,6 @@ static void setup(void)
 
 static void teardown(void) { fixture_fini(&f); }
 
-/* Runs the script to its HLT, waking the VCPU from an earlier one. */
-static void run_ok(void)
-{
-	int r;
-
-	ck_assert_int_eq(vcpu_wake(f.vcpu), 0);
-	r = vcpu_run(f.vcpu);
-
-	ck_assert_msg(r == 0, "vcpu_run: %s: %s", vcpu_error_name(r), vcpu_error_detail(f.vcpu));
-}
-
 static unsigned injected(struct vcpu_mock_event *ev, unsigned max)
 {
 	return vcpu_mock_injected(f.vcpu, ev, max);
@@ -42,7 +31,7 @@ START_TEST(interrupt_goes_in_directly_when_if_is_set)
 	ck_assert_int_eq(vcpu_vmwrite(f.vcpu, VMCS_GUEST_RFLAGS, 0x202), 0);
 	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0x40), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(injected(ev, 1), 1);
 	ck_assert_uint_eq(ev[0].intr_info, ext(0x40));
 	ck_assert_uint_eq(field(f.vcpu, VMCS_CPU_BASED_VM_EXEC_CONTROL) & VMX_CPU_BASED_INTR_WINDOW_EXITING, 0);
@@ -62,7 +51,7 @@ START_TEST(blocked_interrupt_waits_for_the_window_exit)
 	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0x40), 0);
 	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &sti), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(injected(ev, 1), 1);
 	ck_assert_uint_eq(ev[0].intr_info, ext(0x40));
 	ck_assert_uint_eq(field(f.vcpu, VMCS_CPU_BASED_VM_EXEC_CONTROL) & VMX_CPU_BASED_INTR_WINDOW_EXITING, 0);
@@ -89,7 +78,7 @@ START_TEST(highest_vector_first_and_one_per_entry)
 	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0xe0), 0);
 	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0x81), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	/* One per entry; the window exits in between fetch the next. */
 	ck_assert_uint_eq(injected(ev, 3), 3);
 	ck_assert_uint_eq(ev[0].intr_info, ext(0xe0));
@@ -111,7 +100,7 @@ START_TEST(tpr_masks_low_priority_classes)
 	/* MOV CR8, RAX = 0 unmasks it. */
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_CR_ACCESS, 8 | (VCPU_REG_RAX << 8), 3, 1, tpr_low);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(injected(ev, 2), 2);
 	ck_assert_uint_eq(ev[0].intr_info, ext(0x61));
 	ck_assert_uint_eq(ev[1].intr_info, ext(0x50));
@@ -131,7 +120,7 @@ START_TEST(nmi_waits_for_the_nmi_window)
 	ck_assert_int_eq(vcpu_inject_nmi(f.vcpu), 0);
 	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &iret), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(injected(ev, 1), 1);
 	ck_assert_uint_eq(ev[0].intr_info, vmx_intr_info_make(2, VMX_INTR_TYPE_NMI_INTR, false));
 }
@@ -143,7 +132,7 @@ START_TEST(exception_error_code_only_in_protected_mode)
 
 	ck_assert_int_eq(vcpu_inject_exception(f.vcpu, VMX_VECTOR_GP, 0x18), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(injected(ev, 1), 1);
 	ck_assert_uint_eq(ev[0].intr_info, vmx_intr_info_make(VMX_VECTOR_GP, VMX_INTR_TYPE_HARD_EXCEPTION, true));
 	ck_assert_uint_eq(ev[0].error_code, 0x18);
@@ -152,7 +141,7 @@ START_TEST(exception_error_code_only_in_protected_mode)
 	ck_assert_int_eq(vcpu_set_cr(f.vcpu, 0, VMX_CR0_ET), 0);
 	ck_assert_int_eq(vcpu_inject_exception(f.vcpu, VMX_VECTOR_GP, 0x18), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(injected(ev, 1), 2);
 	ck_assert_uint_eq(ev[0].intr_info, vmx_intr_info_make(VMX_VECTOR_GP, VMX_INTR_TYPE_HARD_EXCEPTION, false));
 }
@@ -188,7 +177,7 @@ START_TEST(event_cut_off_by_an_exit_is_reinjected)
 	ck_assert_int_eq(vm_set_exit_handler(f.vm, VMX_EXIT_REASON_EPT_VIOLATION, resume, NULL), 0);
 	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(injected(ev, 1), 1);
 	ck_assert_uint_eq(ev[0].intr_info, vmx_intr_info_make(0x80, VMX_INTR_TYPE_SOFT_INTR, false));
 	ck_assert_uint_eq(ev[0].instruction_len, 2);

@@ -12,17 +12,6 @@ static void setup(void)
 
 static void teardown(void) { fixture_fini(&f); }
 
-/* Runs the script to its HLT, waking the VCPU from an earlier one. */
-static void run_ok(void)
-{
-	int r;
-
-	ck_assert_int_eq(vcpu_wake(f.vcpu), 0);
-	r = vcpu_run(f.vcpu);
-
-	ck_assert_msg(r == 0, "vcpu_run: %s: %s", vcpu_error_name(r), vcpu_error_detail(f.vcpu));
-}
-
 static struct vcpu_mock_event last_injected(unsigned *count)
 {
 	struct vcpu_mock_event ev = { 0 };
@@ -44,7 +33,7 @@ static void run_cpuid(uint32_t leaf, uint32_t subleaf)
 
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_CPUID, 0, 2, 2, regs);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 }
 
 static const struct vcpu_cpuid_entry cpuid_table[] = {
@@ -101,7 +90,7 @@ START_TEST(rdtsc_adds_the_tsc_offset)
 	ck_assert_int_eq(vcpu_set_tsc_offset(f.vcpu, -0x55667788ll), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_RDTSC, 0, 2);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RDX), 0x11223344);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RAX), 0);
 }
@@ -116,7 +105,7 @@ START_TEST(rdtscp_also_returns_tsc_aux)
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_MSR_WRITE, 0, 2, 3, wrmsr);
 	push_exit(f.vcpu, VMX_EXIT_REASON_RDTSCP, 0, 3);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RCX), 7);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RAX), 1000);
 }
@@ -139,7 +128,7 @@ START_TEST(msr_reads_and_writes_of_known_msrs)
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_MSR_WRITE, 0, 2, 3, wr_pat);
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_MSR_READ, 0, 2, 1, rd_pat);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(field(f.vcpu, VMCS_GUEST_IA32_PAT), 0x0606060606060606ull);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RAX), 0x06060606);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RDX), 0x06060606);
@@ -155,14 +144,14 @@ START_TEST(unknown_msr_and_bad_values_raise_gp)
 
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_MSR_READ, 0, 2, 1, rd_unknown);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(last_injected(&n).intr_info & 0xff, VMX_VECTOR_GP);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RIP), 0x1000 + 1); /* RDMSR not skipped */
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_MSR_WRITE, 0, 2, 3, wr_bad_pat);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
 	vcpu_inject_interrupt(f.vcpu, 0x20); /* wake it */
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(last_injected(&n).intr_info & 0xff, VMX_VECTOR_GP);
 	ck_assert_uint_eq(n, 2);
 }
@@ -185,7 +174,7 @@ START_TEST(hlt_with_a_deliverable_interrupt_resumes)
 	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0x30), 0);
 	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &hlt), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	vcpu_get_booking(f.vcpu, &b);
 	ck_assert_uint_eq(b.halts, 2);
 	ck_assert_int_eq(b.state, VCPU_STATE_BLOCKED);
@@ -211,7 +200,7 @@ START_TEST(vmcall_goes_to_the_hypercall_hook)
 
 	vm_set_callbacks(f.vm, &cb, NULL);
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_VMCALL, 0, 3, 1, regs);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RAX), 42);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RIP), 0x1003);
 }
@@ -224,7 +213,7 @@ START_TEST(vmcall_without_a_hook_and_vmx_instructions_raise_ud)
 	push_exit(f.vcpu, VMX_EXIT_REASON_VMCALL, 0, 3);
 	push_exit(f.vcpu, VMX_EXIT_REASON_VMLAUNCH, 0, 3);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(last_injected(&n).intr_info & 0x7ff, (VMX_INTR_TYPE_HARD_EXCEPTION << 8) | VMX_VECTOR_UD);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RIP), 0x1001);
@@ -288,7 +277,7 @@ START_TEST(embedder_handler_overrides_and_can_call_the_default)
 
 	ck_assert_int_eq(vm_set_exit_handler(f.vm, VMX_EXIT_REASON_CPUID, my_cpuid, &log), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_CPUID, 0, 2);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(log.calls, 1);
 	ck_assert_int_eq(log.result, VCPU_EXIT_RESUME);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RBX), 0x4b4d564b);
@@ -297,7 +286,7 @@ START_TEST(embedder_handler_overrides_and_can_call_the_default)
 	ck_assert_int_eq(vm_set_exit_handler(f.vm, VMX_EXIT_REASON_CPUID, NULL, NULL), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_CPUID, 0, 2);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(log.calls, 1);
 	ck_assert_int_eq(vm_set_exit_handler(f.vm, VMX_NR_EXIT_REASONS, my_cpuid, NULL), VCPU_EINVAL);
 }
@@ -332,7 +321,7 @@ START_TEST(xsetbv_sets_xcr0_or_raises_gp)
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_XSETBV, 0, 3, 3, ok);
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_XSETBV, 0, 3, 3, bad);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_XCR0), 7);
 	ck_assert_uint_eq(last_injected(&n).intr_info & 0xff, VMX_VECTOR_GP);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RIP), 0x1000 + 3 + 1);
@@ -381,7 +370,7 @@ START_TEST(page_fault_goes_to_memory_then_is_reflected_with_cr2)
 	ck_assert_int_eq(vcpu_set_exception_intercept(f.vcpu, VMX_VECTOR_PF, true), 0);
 	push_exception(hw_exception(VMX_VECTOR_PF, true), 0x2, 0xdeadb000, 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(log.calls, 1);
 	ck_assert_uint_eq(log.address, 0xdeadb000);
 	struct vcpu_mock_event ev = last_injected(&n);
@@ -393,7 +382,7 @@ START_TEST(page_fault_goes_to_memory_then_is_reflected_with_cr2)
 	push_exception(hw_exception(VMX_VECTOR_PF, true), 0x2, 0xdeadc000, 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
 	vcpu_inject_nmi(f.vcpu); /* wake (NMI is blocked by nothing here) */
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(log.calls, 2);
 	ev = last_injected(&n);
 	ck_assert_uint_eq(ev.intr_info & 0x7ff, (VMX_INTR_TYPE_NMI_INTR << 8) | 2);
@@ -416,7 +405,7 @@ START_TEST(contributory_fault_during_delivery_becomes_double_fault)
 	/* #GP while delivering #NP: both contributory, so #DF(0). */
 	push_exception(hw_exception(VMX_VECTOR_GP, true), 0x10, 0, hw_exception(VMX_VECTOR_NP, true));
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	struct vcpu_mock_event ev = last_injected(&n);
 	ck_assert_uint_eq(ev.intr_info, hw_exception(VMX_VECTOR_DF, true));
 	ck_assert_uint_eq(ev.error_code, 0);
@@ -442,7 +431,7 @@ START_TEST(fault_during_interrupt_delivery_requeues_the_interrupt)
 		       vmx_intr_info_make(0x41, VMX_INTR_TYPE_EXT_INTR, false));
 	push_exit(f.vcpu, VMX_EXIT_REASON_CPUID, 0, 2);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	n = vcpu_mock_injected(f.vcpu, ev, 2);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_uint_eq(ev[0].intr_info, hw_exception(VMX_VECTOR_PF, true));
@@ -460,7 +449,7 @@ START_TEST(breakpoint_is_reflected_with_its_instruction_length)
 	ck_assert_int_eq(vcpu_set_exception_intercept(f.vcpu, VMX_VECTOR_BP, true), 0);
 	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	struct vcpu_mock_event ev = last_injected(&n);
 	ck_assert_uint_eq(ev.intr_info, e.exit.intr_info);
 	ck_assert_uint_eq(ev.instruction_len, 1);
@@ -476,7 +465,7 @@ START_TEST(host_interrupts_and_nmis_resume_the_guest)
 	push_exit(f.vcpu, VMX_EXIT_REASON_EXTERNAL_INTERRUPT, 0, 0);
 	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &nmi), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RIP), 0x1001);
 	unsigned n;
 	last_injected(&n);
@@ -507,7 +496,7 @@ START_TEST(invalid_guest_state_names_the_failed_check)
 	ck_assert(!b.launched);
 	/* Fixed, the same VCPU enters. */
 	ck_assert_int_eq(vcpu_vmwrite(f.vcpu, VMCS_GUEST_RFLAGS, 0x2), 0);
-	run_ok();
+	run_ok(f.vcpu);
 }
 END_TEST
 

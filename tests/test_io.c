@@ -60,22 +60,11 @@ static uint64_t io_qual(uint16_t port, unsigned size, bool in, bool string, bool
 	       ((uint64_t)port << 16);
 }
 
-/* Runs the script to its HLT, waking the VCPU from an earlier one. */
-static void run_ok(void)
-{
-	int r;
-
-	ck_assert_int_eq(vcpu_wake(f.vcpu), 0);
-	r = vcpu_run(f.vcpu);
-
-	ck_assert_msg(r == 0, "vcpu_run: %s: %s", vcpu_error_name(r), vcpu_error_detail(f.vcpu));
-}
-
 static void run_io(uint64_t qual, uint32_t len, unsigned n, const uint64_t *regs)
 {
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_IO_INSTRUCTION, qual, len, n, regs);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 }
 
 START_TEST(out_hands_the_low_bytes_of_rax_to_the_device)
@@ -179,7 +168,7 @@ START_TEST(rep_insw_backwards_writes_guest_memory)
 	memset(ram + 0x5000, 0, 16);
 	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	run_ok();
+	run_ok(f.vcpu);
 	ck_assert_uint_eq(plog.calls, 3);
 	/* Elements land at 5004, 5002, 5000. */
 	for (unsigned i = 0; i < 6; i++)

@@ -8,6 +8,13 @@
  * it comes from, and produces a message naming the field, its value and
  * what was required. The mock backend runs them on every entry; every
  * backend runs them to explain an entry that failed.
+ *
+ * The processor they model supports Intel 64 (linear addresses of 57 bits
+ * if IA32_VMX_CR4_FIXED1 allows CR4.LA57, else 48), is in IA-32e mode
+ * exactly when the "host address-space size" VM-exit control is 1, and is
+ * never in SMM. Checks that need memory a VMCS pointer refers to (the
+ * virtual-APIC page, the VMCS the link pointer names) or CPUID leaves not
+ * in struct vmx_caps are left out; src/core/entry_check*.c list them.
  */
 #ifndef LIBVCPU_ENTRY_CHECK_H
 #define LIBVCPU_ENTRY_CHECK_H

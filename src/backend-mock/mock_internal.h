@@ -57,10 +57,9 @@ struct mock_vm {
 
 struct mock_vcpu {
 	struct mock_vmcs *vmcs;
-	struct vcpu_mock_exit *script;	/* ring buffer */
-	unsigned head, count, cap;
-	bool loop;
-	unsigned loop_pos;		/* next step of a looping script */
+	struct vcpu_mock_exit *script;	/* steps [next, len) are still to come */
+	unsigned next, len, cap;
+	bool loop;			/* after the last step, start over at 0 */
 	unsigned injected_total;
 	struct vcpu_mock_event injected[MOCK_INJECTED_LOG];
 };

@@ -127,6 +127,24 @@ static bool cr_exits(struct vcpu *vcpu, uint64_t qual)
 	}
 }
 
+/* Exits that happen exactly when one primary control is 1. */
+static const struct {
+	uint8_t reason;
+	uint32_t control;
+	const char *why;
+} needs_control[] = {
+	{ VMX_EXIT_REASON_INTERRUPT_WINDOW, VMX_CPU_BASED_INTR_WINDOW_EXITING, "interrupt-window exiting is off" },
+	{ VMX_EXIT_REASON_NMI_WINDOW, VMX_CPU_BASED_NMI_WINDOW_EXITING, "NMI-window exiting is off" },
+	{ VMX_EXIT_REASON_HLT, VMX_CPU_BASED_HLT_EXITING, "HLT exiting is off" },
+	{ VMX_EXIT_REASON_INVLPG, VMX_CPU_BASED_INVLPG_EXITING, "INVLPG exiting is off" },
+	{ VMX_EXIT_REASON_RDPMC, VMX_CPU_BASED_RDPMC_EXITING, "RDPMC exiting is off" },
+	{ VMX_EXIT_REASON_RDTSC, VMX_CPU_BASED_RDTSC_EXITING, "RDTSC exiting is off" },
+	{ VMX_EXIT_REASON_MWAIT_INSTRUCTION, VMX_CPU_BASED_MWAIT_EXITING, "MWAIT exiting is off" },
+	{ VMX_EXIT_REASON_MONITOR_INSTRUCTION, VMX_CPU_BASED_MONITOR_EXITING, "MONITOR exiting is off" },
+	{ VMX_EXIT_REASON_DR_ACCESS, VMX_CPU_BASED_MOV_DR_EXITING, "MOV-DR exiting is off" },
+	{ VMX_EXIT_REASON_MONITOR_TRAP_FLAG, VMX_CPU_BASED_MONITOR_TRAP_FLAG, "the monitor trap flag is off" },
+};
+
 /* Why the processor could not have produced this exit, or NULL. */
 static const char *impossible(struct vcpu *vcpu, const struct vmx_exit *e)
 {
@@ -136,31 +154,18 @@ static const char *impossible(struct vcpu *vcpu, const struct vmx_exit *e)
 									 VMX_EXIT_REASON_PENDING_MTF |
 									 VMX_EXIT_REASON_FROM_ROOT)))
 		return "it is not an SDM exit reason";
+	for (unsigned i = 0; i < sizeof(needs_control) / sizeof(needs_control[0]); i++)
+		if (needs_control[i].reason == basic)
+			return proc(vcpu, needs_control[i].control) ? NULL : needs_control[i].why;
 	switch (basic) {
 	case VMX_EXIT_REASON_EXCEPTION_NMI:
 		return exception_exits(vcpu, e) ? NULL : "the exception bitmap (or NMI exiting) does not intercept it";
 	case VMX_EXIT_REASON_EXTERNAL_INTERRUPT:
 		return ctl(vcpu, VMCS_SLOT_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_BASED_EXT_INTR_MASK)
 			       ? NULL : "external-interrupt exiting is off";
-	case VMX_EXIT_REASON_INTERRUPT_WINDOW:
-		return proc(vcpu, VMX_CPU_BASED_INTR_WINDOW_EXITING) ? NULL : "interrupt-window exiting is off";
-	case VMX_EXIT_REASON_NMI_WINDOW:
-		return proc(vcpu, VMX_CPU_BASED_NMI_WINDOW_EXITING) ? NULL : "NMI-window exiting is off";
-	case VMX_EXIT_REASON_HLT:
-		return proc(vcpu, VMX_CPU_BASED_HLT_EXITING) ? NULL : "HLT exiting is off";
-	case VMX_EXIT_REASON_INVLPG:
-		return proc(vcpu, VMX_CPU_BASED_INVLPG_EXITING) ? NULL : "INVLPG exiting is off";
-	case VMX_EXIT_REASON_RDPMC:
-		return proc(vcpu, VMX_CPU_BASED_RDPMC_EXITING) ? NULL : "RDPMC exiting is off";
-	case VMX_EXIT_REASON_RDTSC:
-		return proc(vcpu, VMX_CPU_BASED_RDTSC_EXITING) ? NULL : "RDTSC exiting is off";
 	case VMX_EXIT_REASON_RDTSCP:
 		return proc(vcpu, VMX_CPU_BASED_RDTSC_EXITING) && proc2(vcpu, VMX_SECONDARY_EXEC_ENABLE_RDTSCP)
 			       ? NULL : "RDTSCP needs enable RDTSCP and RDTSC exiting";
-	case VMX_EXIT_REASON_MWAIT_INSTRUCTION:
-		return proc(vcpu, VMX_CPU_BASED_MWAIT_EXITING) ? NULL : "MWAIT exiting is off";
-	case VMX_EXIT_REASON_MONITOR_INSTRUCTION:
-		return proc(vcpu, VMX_CPU_BASED_MONITOR_EXITING) ? NULL : "MONITOR exiting is off";
 	case VMX_EXIT_REASON_PAUSE_INSTRUCTION:
 		return proc(vcpu, VMX_CPU_BASED_PAUSE_EXITING) ||
 				       proc2(vcpu, VMX_SECONDARY_EXEC_PAUSE_LOOP_EXITING)
@@ -176,10 +181,6 @@ static const char *impossible(struct vcpu *vcpu, const struct vmx_exit *e)
 	case VMX_EXIT_REASON_CR_ACCESS:
 		return cr_exits(vcpu, e->qualification) ? NULL
 			       : "the CR masks, shadows and CR3/CR8 exiting controls let the access through";
-	case VMX_EXIT_REASON_DR_ACCESS:
-		return proc(vcpu, VMX_CPU_BASED_MOV_DR_EXITING) ? NULL : "MOV-DR exiting is off";
-	case VMX_EXIT_REASON_MONITOR_TRAP_FLAG:
-		return proc(vcpu, VMX_CPU_BASED_MONITOR_TRAP_FLAG) ? NULL : "the monitor trap flag is off";
 	case VMX_EXIT_REASON_EPT_VIOLATION:
 	case VMX_EXIT_REASON_EPT_MISCONFIG:
 		return proc2(vcpu, VMX_SECONDARY_EXEC_ENABLE_EPT) ? NULL : "EPT is off";
@@ -284,10 +285,10 @@ int mock_take_exit(struct vcpu *vcpu)
 		deliver(vcpu, &e);
 		return 0;
 	}
-	if (!mv->count)
+	if (mv->next == mv->len)
 		return vcpu_fail(vcpu, VCPU_ENOSCRIPT, "mock: VCPU %u entered the guest with no scripted "
 				 "exit left", vcpu->id);
-	step = &mv->script[(mv->head + (mv->loop ? mv->loop_pos : 0)) % mv->cap];
+	step = &mv->script[mv->next];
 	apply_changes(vcpu, step);
 	why = step->unchecked ? NULL : impossible(vcpu, &step->exit);
 	if (why)
@@ -297,16 +298,21 @@ int mock_take_exit(struct vcpu *vcpu)
 					 ? vmx_exit_reason_name(vmx_exit_basic_reason(&step->exit)) : "?",
 				 why);
 	deliver(vcpu, &step->exit);
-	if (mv->loop) {
-		mv->loop_pos = (mv->loop_pos + 1) % mv->count;
-	} else {
-		mv->head = (mv->head + 1) % mv->cap;
-		mv->count--;
-	}
+	if (++mv->next == mv->len && mv->loop)
+		mv->next = 0;
 	return 0;
 }
 
 /* ---- public API ----------------------------------------------------------- */
+
+static void drop_taken(struct mock_vcpu *mv)
+{
+	if (!mv->next)
+		return;
+	memmove(mv->script, mv->script + mv->next, (mv->len - mv->next) * sizeof(*mv->script));
+	mv->len -= mv->next;
+	mv->next = 0;
+}
 
 static bool is_mock(const struct vcpu *vcpu)
 {
@@ -329,35 +335,46 @@ int vcpu_mock_push_exit(struct vcpu *vcpu, const struct vcpu_mock_exit *exit)
 					 "cannot change", i, c->is_reg ? "register" : "field", c->id);
 	}
 	mv = mock_vcpu_of(vcpu);
-	if (mv->count == mv->cap) {
+	/* A looping script keeps every step; otherwise drop the taken ones. */
+	if (!mv->loop)
+		drop_taken(mv);
+	if (mv->len == mv->cap) {
 		unsigned cap = mv->cap ? mv->cap * 2 : 16;
-		struct vcpu_mock_exit *ring = plat_alloc_aligned(cap * sizeof(*ring), 16);
+		struct vcpu_mock_exit *steps = plat_alloc_aligned(cap * sizeof(*steps), 16);
 
-		if (!ring)
+		if (!steps)
 			return VCPU_ENOMEM;
-		for (unsigned i = 0; i < mv->count; i++)
-			ring[i] = mv->script[(mv->head + i) % mv->cap];
+		if (mv->len)
+			memcpy(steps, mv->script, mv->len * sizeof(*steps));
 		plat_free(mv->script);
-		mv->script = ring;
-		mv->head = 0;
+		mv->script = steps;
 		mv->cap = cap;
 	}
-	mv->script[(mv->head + mv->count) % mv->cap] = *exit;
-	mv->count++;
+	mv->script[mv->len++] = *exit;
 	return 0;
 }
 
 unsigned vcpu_mock_pending(const struct vcpu *vcpu)
 {
-	return is_mock(vcpu) ? mock_vcpu_of(vcpu)->count : 0;
+	const struct mock_vcpu *mv;
+
+	if (!is_mock(vcpu))
+		return 0;
+	mv = mock_vcpu_of(vcpu);
+	return mv->loop ? mv->len : mv->len - mv->next;
 }
 
 void vcpu_mock_set_loop(struct vcpu *vcpu, bool loop)
 {
-	if (is_mock(vcpu)) {
-		mock_vcpu_of(vcpu)->loop = loop;
-		mock_vcpu_of(vcpu)->loop_pos = 0;
-	}
+	struct mock_vcpu *mv;
+
+	if (!is_mock(vcpu))
+		return;
+	mv = mock_vcpu_of(vcpu);
+	/* Loop over the steps still to come. */
+	if (loop)
+		drop_taken(mv);
+	mv->loop = loop;
 }
 
 unsigned vcpu_mock_injected(const struct vcpu *vcpu, struct vcpu_mock_event *out, unsigned max)
@@ -381,5 +398,5 @@ void mock_script_free(struct mock_vcpu *mv)
 {
 	plat_free(mv->script);
 	mv->script = NULL;
-	mv->count = mv->cap = mv->head = 0;
+	mv->next = mv->len = mv->cap = 0;
 }

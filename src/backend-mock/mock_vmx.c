@@ -160,6 +160,7 @@ int mock_vmwrite(struct mock_vm *m, unsigned cpu, uint32_t field, uint64_t value
 struct check_ctx {
 	struct mock_vm *m;
 	struct mock_vmcs *v;
+	const slot_set *supported;
 	unsigned family;
 	bool read_memory;
 };
@@ -171,7 +172,7 @@ static uint64_t check_read_field(void *opaque, uint32_t field)
 	uint16_t bit = (uint16_t)(1u << c->family);
 	uint64_t v;
 
-	if (slot == SLOT_NONE || !slot_set_has(&c->m->vm->supported, slot))
+	if (slot == SLOT_NONE || !slot_set_has(c->supported, slot))
 		return 0;
 	if (!(c->v->readers[slot] & bit)) {
 		c->v->readers[slot] |= bit;
@@ -201,7 +202,7 @@ static void forget_reads(struct mock_vmcs *v, unsigned family)
 int mock_vmentry_checks(struct mock_vm *m, unsigned cpu, bool launch, struct vmx_entry_failure *f)
 {
 	struct mock_vmcs *v = m->cpu[cpu].current;
-	struct check_ctx c = { m, v, 0, false };
+	struct check_ctx c = { m, v, &m->vm->supported, 0, false };
 	struct vmx_check_env env = { &m->vm->caps, check_read_field, check_read_guest, &c };
 
 	if (!v)
@@ -211,11 +212,11 @@ int mock_vmentry_checks(struct mock_vm *m, unsigned cpu, bool launch, struct vmx
 	if (!launch && v->launch_state != MOCK_LAUNCHED)
 		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMRESUME_NONLAUNCHED_VMCS, VCPU_EVMX_INSN);
 
-	for (unsigned fam = 0; fam < VMX_NR_CHECK_FAMILIES; fam++) {
+	/* Families in order, skipping those whose last pass still holds. */
+	for (uint32_t todo = v->pending_families; todo; todo &= todo - 1) {
+		unsigned fam = (unsigned)__builtin_ctz(todo);
 		int r;
 
-		if (!(v->pending_families & (1u << fam)))
-			continue;
 		forget_reads(v, fam);
 		c.family = fam;
 		c.read_memory = false;

@@ -155,11 +155,24 @@ bool event_deliverable_now(struct vcpu *vcpu);
 typedef int (*default_exit_handler_fn)(struct vcpu *vcpu, const struct vmx_exit *exit);
 extern const default_exit_handler_fn default_exit_handlers[VMX_NR_EXIT_REASONS];
 
+int exit_dispatch(struct vcpu *vcpu);
 int exit_handle_cr_access(struct vcpu *vcpu, const struct vmx_exit *exit);
 int exit_handle_io(struct vcpu *vcpu, const struct vmx_exit *exit);
 int exit_handle_cpuid(struct vcpu *vcpu, const struct vmx_exit *exit);
 int exit_handle_msr_read(struct vcpu *vcpu, const struct vmx_exit *exit);
 int exit_handle_msr_write(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_interrupt_window(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_exception_nmi(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_external_interrupt(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_hlt(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_pause(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_rdtsc(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_vmcall(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_xsetbv(struct vcpu *vcpu, const struct vmx_exit *exit);
+
+/* A new VCPU's controls and power-on guest state (vcpu_setup.c). */
+void vcpu_setup_controls(struct vcpu *vcpu);
+void vcpu_setup_power_on_state(struct vcpu *vcpu);
 
 /* Guest memory (memory.c). */
 struct memory_region *vm_region_of(struct vm *vm, uint64_t gpa);

@@ -135,12 +135,12 @@ uint64_t vmx_ec_read(const struct ec *c, uint32_t field)
 	return c->env->read_field(c->env->ctx, field) & vmcs_field_value_mask(field);
 }
 
-int vmx_ec_fail(struct ec *c, unsigned id, uint32_t field, uint64_t value, const char *fmt, ...)
+int vmx_ec_vfail(struct ec *c, unsigned id, uint32_t field, uint64_t value, const char *fmt,
+		 va_list ap)
 {
 	struct vmx_entry_failure *f = c->fail;
 	const struct check_info *info = check_info(id);
 	size_t len = 0;
-	va_list ap;
 
 	memset(f, 0, sizeof(*f));
 	f->id = id;
@@ -166,10 +166,19 @@ int vmx_ec_fail(struct ec *c, unsigned id, uint32_t field, uint64_t value, const
 		if (len >= sizeof(f->message))
 			len = sizeof(f->message) - 1;
 	}
-	va_start(ap, fmt);
 	fmt_vsnprintf(f->message + len, sizeof(f->message) - len, fmt, ap);
-	va_end(ap);
 	return kind_error(f->kind);
+}
+
+int vmx_ec_fail(struct ec *c, unsigned id, uint32_t field, uint64_t value, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = vmx_ec_vfail(c, id, field, value, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 bool vmx_ec_canonical(const struct ec *c, uint64_t addr)
@@ -236,7 +245,8 @@ int vmx_ec_check_pointer(struct ec *c, unsigned id, uint32_t field, unsigned ali
 	uint64_t v = vmx_ec_read(c, field);
 
 	if (v & ((1ull << align_bits) - 1))
-		return vmx_ec_fail(c, id, field, v, "bits %u:0 must be 0 (%s)", align_bits - 1, why);
+		return vmx_ec_fail(c, id, field, v, "bits %u:0 must be 0 (%s)", align_bits - 1,
+				   why);
 	if (vmx_ec_above(v, c->ptr_bits)) {
 		if (c->ptr_bits < c->phys_bits)
 			return vmx_ec_fail(c, id, field, v,

@@ -68,7 +68,8 @@ static int check_allowed(struct ec *c, enum vmx_ctl ctl, uint32_t field, uint32_
 	char bits[96];
 
 	if (~value & must1)
-		return vmx_ec_fail(c, id0, field, value, "%s must be 1 (allowed-0 settings of %s = %#x)",
+		return vmx_ec_fail(c, id0, field, value,
+				   "%s must be 1 (allowed-0 settings of %s = %#x)",
 				   vmx_ec_bits(bits, sizeof(bits), ~value & must1, NULL),
 				   ctl_msr_name(c, ctl), must1);
 	if (value & ~may1)
@@ -102,9 +103,9 @@ static int check_msr_area(struct ec *c, unsigned id, uint32_t count_field, uint3
 	last = addr + (uint64_t)count * 16 - 1;
 	if (vmx_ec_above(last, c->ptr_bits))
 		return vmx_ec_fail(c, id, addr_field, addr,
-				   "the area's last byte %#llx (%s = %u entries of 16 bytes) is beyond "
-				   "the %u-bit physical-address width", (unsigned long long)last,
-				   count_name, count, c->ptr_bits);
+				   "the area's last byte %#llx (%s = %u entries of 16 bytes) is "
+				   "beyond the %u-bit physical-address width",
+				   (unsigned long long)last, count_name, count, c->ptr_bits);
 	return 0;
 }
 
@@ -491,13 +492,13 @@ static int exec_pt_guest_phys(struct ec *c)
 		return needs_ept(c, VMX_CHECK_EXEC_PT_GUEST_PHYS, VMX_SECONDARY_EXEC_PT_USE_GPA,
 				 "Intel PT uses guest physical addresses");
 	if (!(c->entry & VMX_VM_ENTRY_LOAD_IA32_RTIT_CTL))
-		return vmx_ec_fail(c, VMX_CHECK_EXEC_PT_GUEST_PHYS, VMCS_VM_ENTRY_CONTROLS, c->entry,
-				   "bit 18 (load IA32_RTIT_CTL) must be 1: \"Intel PT uses guest "
-				   "physical addresses\" is on");
+		return vmx_ec_fail(c, VMX_CHECK_EXEC_PT_GUEST_PHYS, VMCS_VM_ENTRY_CONTROLS,
+				   c->entry, "bit 18 (load IA32_RTIT_CTL) must be 1: \"Intel PT "
+				   "uses guest physical addresses\" is on");
 	if (!(c->exit & VMX_VM_EXIT_CLEAR_IA32_RTIT_CTL))
-		return vmx_ec_fail(c, VMX_CHECK_EXEC_PT_GUEST_PHYS, VMCS_VM_EXIT_CONTROLS, c->exit,
-				   "bit 25 (clear IA32_RTIT_CTL) must be 1: \"Intel PT uses guest "
-				   "physical addresses\" is on");
+		return vmx_ec_fail(c, VMX_CHECK_EXEC_PT_GUEST_PHYS, VMCS_VM_EXIT_CONTROLS,
+				   c->exit, "bit 25 (clear IA32_RTIT_CTL) must be 1: \"Intel PT "
+				   "uses guest physical addresses\" is on");
 	return 0;
 }
 
@@ -575,13 +576,13 @@ static int entry_intr_type(struct ec *c)
 	if (!info)
 		return 0;
 	if (type == VMX_INTR_TYPE_RESERVED)
-		return vmx_ec_fail(c, VMX_CHECK_ENTRY_INTR_TYPE, VMCS_VM_ENTRY_INTR_INFO_FIELD, info,
-				   "interruption type (bits 10:8) 1 is reserved");
+		return vmx_ec_fail(c, VMX_CHECK_ENTRY_INTR_TYPE, VMCS_VM_ENTRY_INTR_INFO_FIELD,
+				   info, "interruption type (bits 10:8) 1 is reserved");
 	if (type == VMX_INTR_TYPE_OTHER_EVENT &&
 	    !vmx_ctl_can_set(c->caps, VMX_CTL_PROCBASED, VMX_CPU_BASED_MONITOR_TRAP_FLAG))
-		return vmx_ec_fail(c, VMX_CHECK_ENTRY_INTR_TYPE, VMCS_VM_ENTRY_INTR_INFO_FIELD, info,
-				   "interruption type 7 (other event) is reserved: the CPU does not "
-				   "support \"monitor trap flag\"");
+		return vmx_ec_fail(c, VMX_CHECK_ENTRY_INTR_TYPE, VMCS_VM_ENTRY_INTR_INFO_FIELD,
+				   info, "interruption type 7 (other event) is reserved: the CPU "
+				   "does not support \"monitor trap flag\"");
 	return 0;
 }
 
@@ -635,8 +636,9 @@ static int entry_intr_deliver_code(struct ec *c)
 	if (!why)
 		return vmx_ec_fail(c, VMX_CHECK_ENTRY_INTR_DELIVER_CODE,
 				   VMCS_VM_ENTRY_INTR_INFO_FIELD, info,
-				   "bit 11 (deliver error code) must be 1: hardware exception %u (%s) "
-				   "pushes an error code", vector, vmx_ec_vector_name(vector));
+				   "bit 11 (deliver error code) must be 1: hardware exception "
+				   "%u (%s) pushes an error code", vector,
+				   vmx_ec_vector_name(vector));
 	return vmx_ec_fail(c, VMX_CHECK_ENTRY_INTR_DELIVER_CODE, VMCS_VM_ENTRY_INTR_INFO_FIELD,
 			   info, "bit 11 (deliver error code) must be 0 for %s %u (%s): %s",
 			   vmx_ec_intr_type_name(type), vector, vmx_ec_vector_name(vector), why);

@@ -18,7 +18,7 @@
  *    IA32_S_CET reserved-bit and SSP-alignment rules; S_CET, the SSP table
  *    address and SSP are checked for canonicality.
  */
-#include <string.h>
+#include <stdarg.h>
 
 #include "entry_check_internal.h"
 
@@ -291,12 +291,20 @@ static bool cs_or_usable(const struct gsegs *g, int i)
 	return i == SEG_CS || usable(g, i);
 }
 
-static int ar_fail(struct ec *c, unsigned id, const struct gsegs *g, int i, const char *what)
+/* Report a failed check on segment i's access rights. */
+static int __attribute__((format(printf, 5, 6)))
+ar_fail(struct ec *c, unsigned id, const struct gsegs *g, int i, const char *fmt, ...)
 {
-	return vmx_ec_fail(c, id, seg_fields[i].ar, g->s[i].ar, "%s", what);
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = vmx_ec_vfail(c, id, seg_fields[i].ar, g->s[i].ar, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
-/* ~~ sub-field rules shared by code/data and system segments ~~ */
+/* Sub-field rules shared by code/data segments and TR/LDTR. */
 
 static int ar_s(struct ec *c, unsigned id, const struct gsegs *g, int i)
 {
@@ -323,21 +331,22 @@ static int ar_g(struct ec *c, unsigned id, const struct gsegs *g, int i)
 {
 	uint64_t limit = g->s[i].limit;
 	bool gran = (g->s[i].ar & VMX_AR_G_MASK) != 0;
+	const char *name = vmcs_field_name(seg_fields[i].limit);
 
 	if (gran && (limit & 0xfff) != 0xfff)
-		return vmx_ec_fail(c, id, seg_fields[i].ar, g->s[i].ar, "G (bit 15) must be 0: "
-				   "%s = %#llx has bits 11:0 not all 1", vmcs_field_name(seg_fields[i].limit),
-				   (unsigned long long)limit);
+		return ar_fail(c, id, g, i, "G (bit 15) must be 0: %s = %#llx has bits 11:0 not "
+			       "all 1", name, (unsigned long long)limit);
 	if (!gran && (limit & 0xfff00000))
-		return vmx_ec_fail(c, id, seg_fields[i].ar, g->s[i].ar, "G (bit 15) must be 1: "
-				   "%s = %#llx sets bits in 31:20", vmcs_field_name(seg_fields[i].limit),
-				   (unsigned long long)limit);
+		return ar_fail(c, id, g, i, "G (bit 15) must be 1: %s = %#llx sets bits in 31:20",
+			       name, (unsigned long long)limit);
 	return 0;
 }
 
 static int ar_31_17(struct ec *c, unsigned id, const struct gsegs *g, int i)
 {
-	return (g->s[i].ar & 0xfffe0000u) ? ar_fail(c, id, g, i, "reserved bits 31:17 must be 0") : 0;
+	if (!(g->s[i].ar & 0xfffe0000u))
+		return 0;
+	return ar_fail(c, id, g, i, "reserved bits 31:17 must be 0");
 }
 
 typedef int (*ar_rule_fn)(struct ec *c, unsigned id, const struct gsegs *g, int i);
@@ -356,7 +365,7 @@ static int each_code_data(struct ec *c, const struct gsegs *g, unsigned id, ar_r
 	return 0;
 }
 
-/* ~~ the checks, in SDM order ~~ */
+/* The checks of 26.3.1.2, in SDM order. */
 
 static int seg_tr_ti(struct ec *c, const struct gsegs *g)
 {
@@ -390,8 +399,8 @@ static int seg_v86_base(struct ec *c, const struct gsegs *g)
 	for (int i = SEG_CS; g->v86 && i <= SEG_GS; i++)
 		if (g->s[i].base != g->s[i].sel << 4)
 			return vmx_ec_fail(c, VMX_CHECK_GUEST_V86_BASE, seg_fields[i].base,
-					   g->s[i].base, "must be %s << 4 = %#llx in virtual-8086 mode",
-					   vmcs_field_name(seg_fields[i].sel),
+					   g->s[i].base, "must be %s << 4 = %#llx in virtual-8086 "
+					   "mode", vmcs_field_name(seg_fields[i].sel),
 					   (unsigned long long)(g->s[i].sel << 4));
 	return 0;
 }
@@ -454,8 +463,8 @@ static int seg_cs_type(struct ec *c, const struct gsegs *g)
 		return 0;
 	return ar_fail(c, VMX_CHECK_GUEST_CS_TYPE, g, SEG_CS,
 		       g->ug ? "type (bits 3:0) must be 3, 9, 11, 13 or 15" :
-			       "type (bits 3:0) must be 9, 11, 13 or 15 (accessed code; unrestricted "
-			       "guest is off)");
+			       "type (bits 3:0) must be 9, 11, 13 or 15 (accessed code; "
+			       "unrestricted guest is off)");
 }
 
 static int seg_ss_type(struct ec *c, const struct gsegs *g)
@@ -501,13 +510,13 @@ static int seg_cs_dpl(struct ec *c, const struct gsegs *g)
 	if (type == 3 && dpl != 0)
 		return ar_fail(c, VMX_CHECK_GUEST_CS_DPL, g, SEG_CS, "DPL must be 0 for type 3");
 	if ((type == 9 || type == 11) && dpl != ss_dpl)
-		return vmx_ec_fail(c, VMX_CHECK_GUEST_CS_DPL, seg_fields[SEG_CS].ar, g->s[SEG_CS].ar,
-				   "DPL %u of a non-conforming code segment must equal SS.DPL %u "
-				   "(GUEST_SS_AR_BYTES = %#x)", dpl, ss_dpl, g->s[SEG_SS].ar);
+		return ar_fail(c, VMX_CHECK_GUEST_CS_DPL, g, SEG_CS, "DPL %u of a non-conforming "
+			       "code segment must equal SS.DPL %u (GUEST_SS_AR_BYTES = %#x)", dpl,
+			       ss_dpl, g->s[SEG_SS].ar);
 	if ((type == 13 || type == 15) && dpl > ss_dpl)
-		return vmx_ec_fail(c, VMX_CHECK_GUEST_CS_DPL, seg_fields[SEG_CS].ar, g->s[SEG_CS].ar,
-				   "DPL %u of a conforming code segment must not exceed SS.DPL %u "
-				   "(GUEST_SS_AR_BYTES = %#x)", dpl, ss_dpl, g->s[SEG_SS].ar);
+		return ar_fail(c, VMX_CHECK_GUEST_CS_DPL, g, SEG_CS, "DPL %u of a conforming code "
+			       "segment must not exceed SS.DPL %u (GUEST_SS_AR_BYTES = %#x)", dpl,
+			       ss_dpl, g->s[SEG_SS].ar);
 	return 0;
 }
 
@@ -518,8 +527,8 @@ static int seg_ss_dpl(struct ec *c, const struct gsegs *g)
 	if (g->v86)
 		return 0;
 	if (!g->ug && dpl != rpl)
-		return vmx_ec_fail(c, VMX_CHECK_GUEST_SS_DPL, seg_fields[SEG_SS].ar, g->s[SEG_SS].ar,
-				   "DPL %u must equal the RPL of GUEST_SS_SELECTOR (%u)", dpl, rpl);
+		return ar_fail(c, VMX_CHECK_GUEST_SS_DPL, g, SEG_SS,
+			       "DPL %u must equal the RPL of GUEST_SS_SELECTOR (%u)", dpl, rpl);
 	if (dpl && (ar_type(g->s[SEG_CS].ar) == 3 || !g->pe))
 		return ar_fail(c, VMX_CHECK_GUEST_SS_DPL, g, SEG_SS,
 			       "DPL must be 0 when CS type is 3 or GUEST_CR0.PE is 0");
@@ -533,10 +542,10 @@ static int seg_data_dpl(struct ec *c, const struct gsegs *g)
 
 		/* Data and non-conforming code (types 0-11) only. */
 		if (usable(g, i) && ar_type(g->s[i].ar) <= 11 && dpl < rpl)
-			return vmx_ec_fail(c, VMX_CHECK_GUEST_DATA_DPL, seg_fields[i].ar, g->s[i].ar,
-					   "DPL %u must not be less than the selector's RPL %u "
-					   "(%s = %#llx)", dpl, rpl, vmcs_field_name(seg_fields[i].sel),
-					   (unsigned long long)g->s[i].sel);
+			return ar_fail(c, VMX_CHECK_GUEST_DATA_DPL, g, i, "DPL %u must not be "
+				       "less than the selector's RPL %u (%s = %#llx)", dpl, rpl,
+				       vmcs_field_name(seg_fields[i].sel),
+				       (unsigned long long)g->s[i].sel);
 	}
 	return 0;
 }
@@ -669,7 +678,8 @@ static const struct {
 static int guest_dtr_bases(struct ec *c)
 {
 	for (size_t i = 0; i < VMX_EC_ARRAY_SIZE(guest_dtrs); i++) {
-		int err = vmx_ec_check_canonical(c, VMX_CHECK_GUEST_DTR_BASE, guest_dtrs[i].base, "");
+		int err = vmx_ec_check_canonical(c, VMX_CHECK_GUEST_DTR_BASE, guest_dtrs[i].base,
+						 "");
 
 		if (err)
 			return err;
@@ -755,7 +765,8 @@ static int guest_rflags_if(struct ec *c)
 		return 0;
 	return vmx_ec_fail(c, VMX_CHECK_GUEST_RFLAGS_IF, VMCS_GUEST_RFLAGS, v,
 			   "bit 9 (IF) must be 1 to inject external interrupt %u "
-			   "(VM_ENTRY_INTR_INFO_FIELD = %#x)", info & VMX_INTR_INFO_VECTOR_MASK, info);
+			   "(VM_ENTRY_INTR_INFO_FIELD = %#x)", info & VMX_INTR_INFO_VECTOR_MASK,
+			   info);
 }
 
 static int guest_ssp(struct ec *c)
@@ -861,8 +872,9 @@ static int guest_activity_injection(struct ec *c)
 	if (!info || injection_allowed(state, info))
 		return 0;
 	return vmx_ec_fail(c, VMX_CHECK_GUEST_ACTIVITY_INJECTION, VMCS_GUEST_ACTIVITY_STATE, state,
-			   "%s state blocks the injected %s, vector %u (VM_ENTRY_INTR_INFO_FIELD = "
-			   "%#x)", activity_name(state), vmx_ec_intr_type_name(vmx_ec_intr_type(info)),
+			   "%s state blocks the injected %s, vector %u "
+			   "(VM_ENTRY_INTR_INFO_FIELD = %#x)", activity_name(state),
+			   vmx_ec_intr_type_name(vmx_ec_intr_type(info)),
 			   info & VMX_INTR_INFO_VECTOR_MASK, info);
 }
 
@@ -1064,7 +1076,8 @@ static int pdptes_from_vmcs(struct ec *c)
 		if (bad)
 			return vmx_ec_fail(c, VMX_CHECK_GUEST_PDPTE_RESERVED, fields[i], v,
 					   "present PDPTE sets reserved bits %#llx (2:1, 8:5 and "
-					   "63:%u must be 0)", (unsigned long long)bad, c->phys_bits);
+					   "63:%u must be 0)", (unsigned long long)bad,
+					   c->phys_bits);
 	}
 	return 0;
 }
@@ -1089,8 +1102,9 @@ static int pdptes_from_memory(struct ec *c)
 			return vmx_ec_fail(c, VMX_CHECK_GUEST_PDPTE_RESERVED, VMCS_GUEST_CR3, cr3,
 					   "PDPTE %u (at %#llx) = %#llx sets reserved bits %#llx "
 					   "(2:1, 8:5 and 63:%u must be 0)", i,
-					   (unsigned long long)(table + 8 * i), (unsigned long long)v,
-					   (unsigned long long)bad, c->phys_bits);
+					   (unsigned long long)(table + 8 * i),
+					   (unsigned long long)v, (unsigned long long)bad,
+					   c->phys_bits);
 	}
 	return 0;
 }

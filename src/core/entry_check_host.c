@@ -54,7 +54,8 @@ static int host_cr3(struct ec *c)
 
 static int host_sysenter(struct ec *c)
 {
-	int err = vmx_ec_check_canonical(c, VMX_CHECK_HOST_SYSENTER_ESP, VMCS_HOST_IA32_SYSENTER_ESP, "");
+	int err = vmx_ec_check_canonical(c, VMX_CHECK_HOST_SYSENTER_ESP,
+					 VMCS_HOST_IA32_SYSENTER_ESP, "");
 
 	return err ? err : vmx_ec_check_canonical(c, VMX_CHECK_HOST_SYSENTER_EIP,
 					   VMCS_HOST_IA32_SYSENTER_EIP, "");
@@ -77,7 +78,8 @@ static int host_perf_global_ctrl(struct ec *c)
 	if (!(c->exit & VMX_VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL))
 		return 0;
 	return vmx_ec_check_reserved(c, VMX_CHECK_HOST_PERF_GLOBAL_CTRL,
-				     VMCS_HOST_IA32_PERF_GLOBAL_CTRL, VMX_EC_PERF_GLOBAL_CTRL_RESERVED,
+				     VMCS_HOST_IA32_PERF_GLOBAL_CTRL,
+				     VMX_EC_PERF_GLOBAL_CTRL_RESERVED,
 				     "\"load IA32_PERF_GLOBAL_CTRL\" is on");
 }
 
@@ -85,7 +87,8 @@ static int host_pat(struct ec *c)
 {
 	if (!(c->exit & VMX_VM_EXIT_LOAD_IA32_PAT))
 		return 0;
-	return vmx_ec_check_pat(c, VMX_CHECK_HOST_PAT, VMCS_HOST_IA32_PAT, "\"load IA32_PAT\" is on");
+	return vmx_ec_check_pat(c, VMX_CHECK_HOST_PAT, VMCS_HOST_IA32_PAT,
+				"\"load IA32_PAT\" is on");
 }
 
 static int host_efer(struct ec *c)
@@ -148,8 +151,8 @@ static int host_selector_rpl_ti(struct ec *c)
 		uint64_t sel = vmx_ec_read(c, host_selectors[i]);
 
 		if (sel & HOST_SELECTOR_RPL_TI)
-			return vmx_ec_fail(c, VMX_CHECK_HOST_SELECTOR_RPL_TI, host_selectors[i], sel,
-					   "RPL (bits 1:0) and TI (bit 2) must be 0");
+			return vmx_ec_fail(c, VMX_CHECK_HOST_SELECTOR_RPL_TI, host_selectors[i],
+					   sel, "RPL (bits 1:0) and TI (bit 2) must be 0");
 	}
 	return 0;
 }
@@ -184,7 +187,8 @@ static int host_ss_selector(struct ec *c)
 static int host_bases_canonical(struct ec *c)
 {
 	for (size_t i = 0; i < VMX_EC_ARRAY_SIZE(host_bases); i++) {
-		int err = vmx_ec_check_canonical(c, VMX_CHECK_HOST_BASE_CANONICAL, host_bases[i], "");
+		int err = vmx_ec_check_canonical(c, VMX_CHECK_HOST_BASE_CANONICAL, host_bases[i],
+						 "");
 
 		if (err)
 			return err;

@@ -10,6 +10,7 @@
 #ifndef LIBVCPU_CORE_ENTRY_CHECK_INTERNAL_H
 #define LIBVCPU_CORE_ENTRY_CHECK_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +47,8 @@ uint64_t vmx_ec_read(const struct ec *c, uint32_t field);
  */
 int vmx_ec_fail(struct ec *c, unsigned id, uint32_t field, uint64_t value, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+int vmx_ec_vfail(struct ec *c, unsigned id, uint32_t field, uint64_t value, const char *fmt,
+		 va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* True if `addr` is canonical for the processor's linear-address width. */
 bool vmx_ec_canonical(const struct ec *c, uint64_t addr);

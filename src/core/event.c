@@ -171,7 +171,6 @@ int event_prepare_entry(struct vcpu *vcpu)
 }
 
 /* The interrupt or NMI window opened: stop asking, deliver on this entry. */
-int exit_handle_interrupt_window(struct vcpu *vcpu, const struct vmx_exit *exit);
 int exit_handle_interrupt_window(struct vcpu *vcpu, const struct vmx_exit *exit)
 {
 	uint32_t bit = vmx_exit_basic_reason(exit) == VMX_EXIT_REASON_NMI_WINDOW

@@ -10,16 +10,6 @@
  */
 #include "core.h"
 
-int exit_dispatch(struct vcpu *vcpu);
-int exit_handle_interrupt_window(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_exception_nmi(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_external_interrupt(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_hlt(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_pause(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_rdtsc(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_vmcall(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_xsetbv(struct vcpu *vcpu, const struct vmx_exit *exit);
-
 static int exit_unhandled(struct vcpu *vcpu, const struct vmx_exit *exit)
 {
 	unsigned basic = vmx_exit_basic_reason(exit);

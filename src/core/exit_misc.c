@@ -4,14 +4,6 @@
  */
 #include "core.h"
 
-int exit_handle_exception_nmi(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_external_interrupt(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_hlt(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_pause(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_rdtsc(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_vmcall(struct vcpu *vcpu, const struct vmx_exit *exit);
-int exit_handle_xsetbv(struct vcpu *vcpu, const struct vmx_exit *exit);
-
 /* #DE, #TS, #NP, #SS, #GP: the contributory exceptions of the SDM's
  * double-fault table ("Conditions for Generating a Double Fault"). */
 static bool contributory(unsigned vector)

@@ -11,10 +11,6 @@
 #include "core.h"
 #include "fmt.h"
 
-void vcpu_setup_controls(struct vcpu *vcpu);
-void vcpu_setup_power_on_state(struct vcpu *vcpu);
-int exit_dispatch(struct vcpu *vcpu);
-
 int vcpu_fail(struct vcpu *vcpu, int err, const char *fmt, ...)
 {
 	va_list ap;

@@ -6,9 +6,6 @@
  */
 #include "core.h"
 
-void vcpu_setup_controls(struct vcpu *vcpu);
-void vcpu_setup_power_on_state(struct vcpu *vcpu);
-
 static void put_ctl(struct vcpu *vcpu, unsigned slot, enum vmx_ctl ctl, uint32_t wanted)
 {
 	vmcs_put(vcpu, slot, vmx_ctl_adjust(&vcpu->vm->caps, ctl, wanted));

@@ -125,21 +125,23 @@ static int field_slot(struct vcpu *vcpu, uint32_t field, unsigned *slot)
 	return 0;
 }
 
+/* The checks VMREAD and VMWRITE share: a live VCPU and a supported field. */
+static int vmcs_access(struct vcpu *vcpu, uint32_t field, unsigned *slot)
+{
+	if (!vcpu)
+		return VCPU_EINVAL;
+	if (vcpu->state == VCPU_STATE_DESTROYED)
+		return VCPU_EDESTROYED;
+	return field_slot(vcpu, field, slot);
+}
+
 int vcpu_vmread(struct vcpu *vcpu, uint32_t field, uint64_t *value)
 {
 	unsigned slot = SLOT_NONE;
 	uint64_t v;
-	int r;
+	int r = value ? vmcs_access(vcpu, field, &slot) : VCPU_EINVAL;
 
-	if (!vcpu || !value)
-		return VCPU_EINVAL;
-	if (vcpu->state == VCPU_STATE_DESTROYED)
-		return VCPU_EDESTROYED;
-	r = field_slot(vcpu, field, &slot);
-	if (r < 0)
-		return r;
-	r = vmcs_get(vcpu, slot, &v);
-	if (r < 0)
+	if (r < 0 || (r = vmcs_get(vcpu, slot, &v)) < 0)
 		return r;
 	*value = vmcs_field_access(field) == VMCS_ACCESS_HIGH ? v >> 32 : v & vmcs_field_value_mask(field);
 	return 0;
@@ -149,13 +151,8 @@ int vcpu_vmwrite(struct vcpu *vcpu, uint32_t field, uint64_t value)
 {
 	unsigned slot = SLOT_NONE;
 	uint64_t old;
-	int r;
+	int r = vmcs_access(vcpu, field, &slot);
 
-	if (!vcpu)
-		return VCPU_EINVAL;
-	if (vcpu->state == VCPU_STATE_DESTROYED)
-		return VCPU_EDESTROYED;
-	r = field_slot(vcpu, field, &slot);
 	if (r < 0)
 		return r;
 	/* IA32_VMX_MISC[29]: VMWRITE may write the VM-exit information fields. */
