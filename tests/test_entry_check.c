@@ -935,7 +935,7 @@ static const struct fail_case fail_cases[] = {
 	{ "RFLAGS bit 1 clear", CPU_MODERN, B_PROT32, { SET(GUEST_RFLAGS, 0) },
 	  C(GUEST_RFLAGS_RESERVED), F(GUEST_RFLAGS), "bit 1 must be 1" },
 	{ "RFLAGS bit 15", CPU_MODERN, B_PROT32, { SET(GUEST_RFLAGS, 0x8002) },
-	  C(GUEST_RFLAGS_RESERVED), F(GUEST_RFLAGS), NULL },
+	  C(GUEST_RFLAGS_RESERVED), F(GUEST_RFLAGS), "reserved bits 0x8000" },
 	{ "legacy: RFLAGS.VM in IA-32e mode", CPU_LEGACY, B_V86,
 	  { OR(VM_ENTRY_CONTROLS, VMX_VM_ENTRY_IA32E_MODE), SET(GUEST_CR4, 0x2021) },
 	  C(GUEST_RFLAGS_VM), F(GUEST_RFLAGS), "IA-32e mode guest" },

@@ -116,7 +116,9 @@ static int kind_error(enum vmx_check_kind kind)
 	}
 }
 
-/* Exit qualification of a failed guest check (SDM 27.8 / Table C-1 note). */
+/* Exit qualification of a failed guest check (SDM 26.7): 2 for the PDPTEs,
+ * 4 for the VMCS link pointer, else 0. (3, NMI injection under STI
+ * blocking, is implementation-specific and not checked here.) */
 static uint32_t check_qualification(unsigned id)
 {
 	switch (id) {

@@ -732,10 +732,14 @@ static int guest_rflags_reserved(struct ec *c)
 {
 	uint64_t v = vmx_ec_read(c, VMCS_GUEST_RFLAGS);
 
-	if (!(v & VMX_RFLAGS_RESERVED) && (v & VMX_RFLAGS_FIXED1))
-		return 0;
-	return vmx_ec_fail(c, VMX_CHECK_GUEST_RFLAGS_RESERVED, VMCS_GUEST_RFLAGS, v,
-			   "bits 63:22, 15, 5 and 3 must be 0 and bit 1 must be 1");
+	if (v & VMX_RFLAGS_RESERVED)
+		return vmx_ec_fail(c, VMX_CHECK_GUEST_RFLAGS_RESERVED, VMCS_GUEST_RFLAGS, v,
+				   "reserved bits %#llx must be 0 (bits 63:22, 15, 5 and 3)",
+				   (unsigned long long)(v & VMX_RFLAGS_RESERVED));
+	if (!(v & VMX_RFLAGS_FIXED1))
+		return vmx_ec_fail(c, VMX_CHECK_GUEST_RFLAGS_RESERVED, VMCS_GUEST_RFLAGS, v,
+				   "bit 1 must be 1");
+	return 0;
 }
 
 static int guest_rflags_vm(struct ec *c)
