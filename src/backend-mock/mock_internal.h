@@ -11,14 +11,17 @@
 #define MOCK_MAX_PCPUS 64
 #define MOCK_INJECTED_LOG 32
 #define MOCK_HPA_BASE 0x1000000ull	/* pages are handed out from 16 MiB up */
+#define MOCK_MAX_CHECKS 192		/* VM-entry checks the memo can track */
+#define MOCK_CHECK_WORDS (MOCK_MAX_CHECKS / 64)
 
 enum mock_launch_state { MOCK_CLEAR, MOCK_LAUNCHED };
 
 /*
- * A VMCS region. The VM-entry checks are memoized per family: a family that
- * passed stays passed until a field it read on that pass is written (its
- * result is a function of exactly those fields), so an entry re-checks only
- * what changed since the last one.
+ * A VMCS region. The VM-entry checks are memoized one by one: a check's
+ * result is a function of the fields it reads, so a check that passed stays
+ * passed until one of them is written, and an entry re-runs only the checks
+ * whose inputs changed. The fields a check has ever read are kept (a
+ * superset of what its last pass read: at worst an extra re-run).
  */
 struct mock_vmcs {
 	uint64_t hpa;
@@ -26,10 +29,8 @@ struct mock_vmcs {
 	enum mock_launch_state launch_state;
 	int active_on;			/* logical CPU it is current on, -1 */
 	uint64_t val[VMCS_NR_FIELD_SLOTS];
-	uint32_t pending_families;	/* families to run on the next entry */
-	uint16_t readers[VMCS_NR_FIELD_SLOTS];	/* families that read the slot */
-	uint16_t family_reads[VMX_NR_CHECK_FAMILIES][VMCS_NR_FIELD_SLOTS];
-	uint16_t nr_family_reads[VMX_NR_CHECK_FAMILIES];
+	uint64_t pending[MOCK_CHECK_WORDS];	/* checks to run on the next entry */
+	uint64_t readers[VMCS_NR_FIELD_SLOTS][MOCK_CHECK_WORDS];	/* checks that read the slot */
 };
 
 /* A 4 KiB page the mock knows by host-physical address. */
@@ -47,6 +48,9 @@ struct mock_cpu {
 struct mock_vm {
 	struct vm *vm;
 	unsigned nr_pcpus;
+	unsigned nr_checks;		/* the checks in SDM order, by family */
+	uint8_t check_family[MOCK_MAX_CHECKS];
+	uint8_t check_index[MOCK_MAX_CHECKS];
 	struct mock_cpu cpu[MOCK_MAX_PCPUS];
 	struct mock_page *pages;
 	unsigned nr_pages, cap_pages;
@@ -81,6 +85,7 @@ void mock_pages_free(struct mock_vm *m);
 
 /* mock_vmx.c: the instructions, on logical CPU `cpu`. */
 int mock_vmxon_all(struct mock_vm *m);
+int mock_number_checks(struct mock_vm *m);
 struct mock_vmcs *mock_vmcs_new(struct mock_vm *m);
 int mock_vmclear(struct mock_vm *m, unsigned cpu, uint64_t hpa);
 int mock_vmptrld(struct mock_vm *m, unsigned cpu, uint64_t hpa);

@@ -127,22 +127,21 @@ static bool cr_exits(struct vcpu *vcpu, uint64_t qual)
 	}
 }
 
-/* Exits that happen exactly when one primary control is 1. */
+/* Exits that happen exactly when one primary control is 1, by reason. */
 static const struct {
-	uint8_t reason;
 	uint32_t control;
 	const char *why;
-} needs_control[] = {
-	{ VMX_EXIT_REASON_INTERRUPT_WINDOW, VMX_CPU_BASED_INTR_WINDOW_EXITING, "interrupt-window exiting is off" },
-	{ VMX_EXIT_REASON_NMI_WINDOW, VMX_CPU_BASED_NMI_WINDOW_EXITING, "NMI-window exiting is off" },
-	{ VMX_EXIT_REASON_HLT, VMX_CPU_BASED_HLT_EXITING, "HLT exiting is off" },
-	{ VMX_EXIT_REASON_INVLPG, VMX_CPU_BASED_INVLPG_EXITING, "INVLPG exiting is off" },
-	{ VMX_EXIT_REASON_RDPMC, VMX_CPU_BASED_RDPMC_EXITING, "RDPMC exiting is off" },
-	{ VMX_EXIT_REASON_RDTSC, VMX_CPU_BASED_RDTSC_EXITING, "RDTSC exiting is off" },
-	{ VMX_EXIT_REASON_MWAIT_INSTRUCTION, VMX_CPU_BASED_MWAIT_EXITING, "MWAIT exiting is off" },
-	{ VMX_EXIT_REASON_MONITOR_INSTRUCTION, VMX_CPU_BASED_MONITOR_EXITING, "MONITOR exiting is off" },
-	{ VMX_EXIT_REASON_DR_ACCESS, VMX_CPU_BASED_MOV_DR_EXITING, "MOV-DR exiting is off" },
-	{ VMX_EXIT_REASON_MONITOR_TRAP_FLAG, VMX_CPU_BASED_MONITOR_TRAP_FLAG, "the monitor trap flag is off" },
+} needs_control[VMX_NR_EXIT_REASONS] = {
+	[VMX_EXIT_REASON_INTERRUPT_WINDOW] = { VMX_CPU_BASED_INTR_WINDOW_EXITING, "interrupt-window exiting is off" },
+	[VMX_EXIT_REASON_NMI_WINDOW] = { VMX_CPU_BASED_NMI_WINDOW_EXITING, "NMI-window exiting is off" },
+	[VMX_EXIT_REASON_HLT] = { VMX_CPU_BASED_HLT_EXITING, "HLT exiting is off" },
+	[VMX_EXIT_REASON_INVLPG] = { VMX_CPU_BASED_INVLPG_EXITING, "INVLPG exiting is off" },
+	[VMX_EXIT_REASON_RDPMC] = { VMX_CPU_BASED_RDPMC_EXITING, "RDPMC exiting is off" },
+	[VMX_EXIT_REASON_RDTSC] = { VMX_CPU_BASED_RDTSC_EXITING, "RDTSC exiting is off" },
+	[VMX_EXIT_REASON_MWAIT_INSTRUCTION] = { VMX_CPU_BASED_MWAIT_EXITING, "MWAIT exiting is off" },
+	[VMX_EXIT_REASON_MONITOR_INSTRUCTION] = { VMX_CPU_BASED_MONITOR_EXITING, "MONITOR exiting is off" },
+	[VMX_EXIT_REASON_DR_ACCESS] = { VMX_CPU_BASED_MOV_DR_EXITING, "MOV-DR exiting is off" },
+	[VMX_EXIT_REASON_MONITOR_TRAP_FLAG] = { VMX_CPU_BASED_MONITOR_TRAP_FLAG, "the monitor trap flag is off" },
 };
 
 /* Why the processor could not have produced this exit, or NULL. */
@@ -154,9 +153,8 @@ static const char *impossible(struct vcpu *vcpu, const struct vmx_exit *e)
 									 VMX_EXIT_REASON_PENDING_MTF |
 									 VMX_EXIT_REASON_FROM_ROOT)))
 		return "it is not an SDM exit reason";
-	for (unsigned i = 0; i < sizeof(needs_control) / sizeof(needs_control[0]); i++)
-		if (needs_control[i].reason == basic)
-			return proc(vcpu, needs_control[i].control) ? NULL : needs_control[i].why;
+	if (needs_control[basic].control)
+		return proc(vcpu, needs_control[basic].control) ? NULL : needs_control[basic].why;
 	switch (basic) {
 	case VMX_EXIT_REASON_EXCEPTION_NMI:
 		return exception_exits(vcpu, e) ? NULL : "the exception bitmap (or NMI exiting) does not intercept it";
@@ -207,10 +205,12 @@ static int apply_changes(struct vcpu *vcpu, const struct vcpu_mock_exit *step)
 
 		/* Registers outside the VMCS live in the core's register file,
 		 * as a real exit stub saves them there. */
-		if (slot >= VMCS_NR_FIELD_SLOTS)
+		if (slot >= VMCS_NR_FIELD_SLOTS) {
 			vcpu->vmcs.val[slot] = c->value;
-		else
+		} else {
 			mock_store(v, slot, c->value);
+			vmcs_changed_by_exit(vcpu, slot);
+		}
 	}
 	return 0;
 }
@@ -266,8 +266,10 @@ static void deliver(struct vcpu *vcpu, const struct vmx_exit *e)
 	v->val[VMCS_SLOT_GUEST_LINEAR_ADDRESS] = e->guest_linear_address;
 	v->val[VMCS_SLOT_GUEST_PHYSICAL_ADDRESS] = e->guest_physical_address;
 	/* A VM exit saves EFER.LMA into the "IA-32e mode guest" control. */
-	mock_store(v, VMCS_SLOT_VM_ENTRY_CONTROLS,
-		   lma ? entry | VMX_VM_ENTRY_IA32E_MODE : entry & ~(uint64_t)VMX_VM_ENTRY_IA32E_MODE);
+	if (lma != !!(entry & VMX_VM_ENTRY_IA32E_MODE)) {
+		mock_store(v, VMCS_SLOT_VM_ENTRY_CONTROLS, entry ^ VMX_VM_ENTRY_IA32E_MODE);
+		vmcs_changed_by_exit(vcpu, VMCS_SLOT_VM_ENTRY_CONTROLS);
+	}
 }
 
 int mock_take_exit(struct vcpu *vcpu)

@@ -6,17 +6,31 @@
  */
 #include <string.h>
 
+#include "entry_check_one.h"
 #include "fmt.h"
 #include "mock_internal.h"
-
-#define ALL_FAMILIES ((1u << VMX_NR_CHECK_FAMILIES) - 1)
 
 void mock_store(struct mock_vmcs *v, unsigned slot, uint64_t value)
 {
 	if (v->val[slot] == value)
 		return;
 	v->val[slot] = value;
-	v->pending_families |= v->readers[slot];
+	for (unsigned w = 0; w < MOCK_CHECK_WORDS; w++)
+		v->pending[w] |= v->readers[slot][w];
+}
+
+int mock_number_checks(struct mock_vm *m)
+{
+	m->nr_checks = 0;
+	for (unsigned fam = 0; fam < VMX_NR_CHECK_FAMILIES; fam++) {
+		for (unsigned i = 0; i < vmx_check_family_size((enum vmx_check_family)fam); i++) {
+			if (m->nr_checks == MOCK_MAX_CHECKS)
+				return VCPU_ELIMIT;
+			m->check_family[m->nr_checks] = (uint8_t)fam;
+			m->check_index[m->nr_checks++] = (uint8_t)i;
+		}
+	}
+	return 0;
 }
 
 struct mock_vmcs *mock_vmcs_new(struct mock_vm *m)
@@ -35,7 +49,7 @@ struct mock_vmcs *mock_vmcs_new(struct mock_vm *m)
 	/* Software writes the revision id into a new region before VMPTRLD. */
 	v->revision_id = (uint32_t)(m->vm->caps.basic & VMX_BASIC_REVISION_MASK);
 	v->active_on = -1;
-	v->pending_families = ALL_FAMILIES;
+	memset(v->pending, 0xff, sizeof(v->pending));
 	return v;
 }
 
@@ -155,55 +169,74 @@ int mock_vmwrite(struct mock_vm *m, unsigned cpu, uint32_t field, uint64_t value
 	return 0;
 }
 
-/* ---- VM entry: the checks, memoized per family ------------------------- */
+/* ---- VM entry: the checks, memoized one by one ------------------------- */
 
 struct check_ctx {
-	struct mock_vm *m;
 	struct mock_vmcs *v;
-	const slot_set *supported;
-	unsigned family;
-	bool read_memory;
+	struct vm *vm;
+	unsigned check;
+	bool unmemoizable;		/* read guest memory */
 };
 
+/* The checks cut the value to the field's width; only a high access
+ * needs shifting here. */
 static uint64_t check_read_field(void *opaque, uint32_t field)
 {
 	struct check_ctx *c = opaque;
-	unsigned slot = vmcs_slot_of(field);
-	uint16_t bit = (uint16_t)(1u << c->family);
-	uint64_t v;
+	struct mock_vmcs *v = c->v;
+	unsigned slot = vmcs_slot_of(field), w = c->check / 64;
+	uint64_t bit = 1ull << (c->check % 64);
 
-	if (slot == SLOT_NONE || !slot_set_has(c->supported, slot))
+	if (slot == SLOT_NONE || !slot_set_has(&c->vm->supported, slot))
 		return 0;
-	if (!(c->v->readers[slot] & bit)) {
-		c->v->readers[slot] |= bit;
-		c->v->family_reads[c->family][c->v->nr_family_reads[c->family]++] = (uint16_t)slot;
-	}
-	v = c->v->val[slot];
-	return vmcs_field_access(field) == VMCS_ACCESS_HIGH ? v >> 32 : v & vmcs_field_value_mask(field);
+	v->readers[slot][w] |= bit;
+	return (field & 1) ? v->val[slot] >> 32 : v->val[slot];
 }
 
-/* Guest memory can change without a VMWRITE: a family that reads it (the
+/* Guest memory can change without a VMWRITE: a check that reads it (the
  * PDPTE checks without EPT) is never memoized. */
 static int check_read_guest(void *opaque, uint64_t gpa, void *buf, size_t len)
 {
 	struct check_ctx *c = opaque;
 
-	c->read_memory = true;
-	return vm_read_guest(c->m->vm, gpa, buf, len);
+	c->unmemoizable = true;
+	return vm_read_guest(c->vm, gpa, buf, len);
 }
 
-static void forget_reads(struct mock_vmcs *v, unsigned family)
+/* Checks in SDM order, skipping those whose last pass still holds. */
+static int run_pending_checks(struct mock_vm *m, unsigned cpu, struct mock_vmcs *v,
+			      struct vmx_entry_failure *f)
 {
-	for (unsigned i = 0; i < v->nr_family_reads[family]; i++)
-		v->readers[v->family_reads[family][i]] &= (uint16_t)~(1u << family);
-	v->nr_family_reads[family] = 0;
+	struct check_ctx c = { v, m->vm, 0, false };
+	struct vmx_check_env env = { &m->vm->caps, check_read_field, check_read_guest, &c };
+
+	for (unsigned w = 0; w < MOCK_CHECK_WORDS; w++) {
+		for (uint64_t todo = v->pending[w]; todo; todo &= todo - 1) {
+			unsigned check = w * 64 + (unsigned)__builtin_ctzll(todo);
+			int r;
+
+			if (check >= m->nr_checks)
+				break;
+			c.check = check;
+			c.unmemoizable = false;
+			r = vmx_check_one(&env, (enum vmx_check_family)m->check_family[check],
+					  m->check_index[check], f);
+			if (r == VCPU_EENTRY_CONTROL)
+				return vmfail_valid(m, cpu, VMX_INSN_ERR_ENTRY_INVALID_CONTROL_FIELD, r);
+			if (r == VCPU_EENTRY_HOST)
+				return vmfail_valid(m, cpu, VMX_INSN_ERR_ENTRY_INVALID_HOST_STATE_FIELD, r);
+			if (r < 0)
+				return r;
+			if (!c.unmemoizable)
+				v->pending[w] &= ~(1ull << (check % 64));
+		}
+	}
+	return 0;
 }
 
 int mock_vmentry_checks(struct mock_vm *m, unsigned cpu, bool launch, struct vmx_entry_failure *f)
 {
 	struct mock_vmcs *v = m->cpu[cpu].current;
-	struct check_ctx c = { m, v, &m->vm->supported, 0, false };
-	struct vmx_check_env env = { &m->vm->caps, check_read_field, check_read_guest, &c };
 
 	if (!v)
 		return VCPU_EVMFAIL_INVALID;
@@ -211,24 +244,14 @@ int mock_vmentry_checks(struct mock_vm *m, unsigned cpu, bool launch, struct vmx
 		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMLAUNCH_NONCLEAR_VMCS, VCPU_EVMX_INSN);
 	if (!launch && v->launch_state != MOCK_LAUNCHED)
 		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMRESUME_NONLAUNCHED_VMCS, VCPU_EVMX_INSN);
+	for (unsigned w = 0; w < MOCK_CHECK_WORDS; w++) {
+		if (v->pending[w]) {
+			int r = run_pending_checks(m, cpu, v, f);
 
-	/* Families in order, skipping those whose last pass still holds. */
-	for (uint32_t todo = v->pending_families; todo; todo &= todo - 1) {
-		unsigned fam = (unsigned)__builtin_ctz(todo);
-		int r;
-
-		forget_reads(v, fam);
-		c.family = fam;
-		c.read_memory = false;
-		r = vmx_check_family(&env, (enum vmx_check_family)fam, f);
-		if (r == VCPU_EENTRY_CONTROL)
-			return vmfail_valid(m, cpu, VMX_INSN_ERR_ENTRY_INVALID_CONTROL_FIELD, r);
-		if (r == VCPU_EENTRY_HOST)
-			return vmfail_valid(m, cpu, VMX_INSN_ERR_ENTRY_INVALID_HOST_STATE_FIELD, r);
-		if (r < 0)
-			return r;
-		if (!c.read_memory)
-			v->pending_families &= ~(1u << fam);
+			if (r < 0)
+				return r;
+			break;
+		}
 	}
 	v->launch_state = MOCK_LAUNCHED;
 	return 0;

@@ -28,7 +28,10 @@ struct vcpu_backend_ops {
 	unsigned caps;
 
 	/* ---- required ---- */
-	/* Fill vm->caps and vm->volatile_slots; allocate vm->backend. */
+	/* Fill vm->caps and vm->volatile_slots (the slots the core forgets
+	 * after every exit); allocate vm->backend. A backend that knows
+	 * exactly which state an exit changed leaves guest state out of
+	 * volatile_slots and calls vmcs_changed_by_exit() for each slot. */
 	int (*vm_init)(struct vm *vm, const struct vm_options *opts);
 	void (*vm_fini)(struct vm *vm);
 	int (*vcpu_init)(struct vcpu *vcpu);

@@ -49,6 +49,8 @@ struct vm {
 
 	struct vcpu_cpuid_entry *cpuid;
 	unsigned nr_cpuid;
+	uint32_t cpuid_max_basic;	/* EAX of leaf 0 (0 if absent) */
+	uint32_t cpuid_max_extended;	/* EAX of leaf 8000_0000h (0 if absent) */
 
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 };
@@ -113,11 +115,32 @@ int vcpu_fail(struct vcpu *vcpu, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Fast accessors for fields the core knows are valid (no error numbers). */
-int vmcs_get(struct vcpu *vcpu, unsigned slot, uint64_t *value);
-void vmcs_put(struct vcpu *vcpu, unsigned slot, uint64_t value);
+int vmcs_fetch(struct vcpu *vcpu, unsigned slot, uint64_t *value);
+
+static inline int vmcs_get(struct vcpu *vcpu, unsigned slot, uint64_t *value)
+{
+	if (slot_set_has(&vcpu->vmcs.cached, slot)) {
+		*value = vcpu->vmcs.val[slot];
+		return 0;
+	}
+	return vmcs_fetch(vcpu, slot, value);
+}
+
+static inline void vmcs_put(struct vcpu *vcpu, unsigned slot, uint64_t value)
+{
+	vcpu->vmcs.val[slot] = value;
+	slot_set_add(&vcpu->vmcs.cached, slot);
+	slot_set_add(&vcpu->vmcs.dirty, slot);
+}
 /* vmcs_get that treats a backend failure as 0 and records it; for paths
  * where a read cannot meaningfully fail (mock, cached). */
-uint64_t vmcs_val(struct vcpu *vcpu, unsigned slot);
+static inline uint64_t vmcs_val(struct vcpu *vcpu, unsigned slot)
+{
+	uint64_t value = 0;
+
+	vmcs_get(vcpu, slot, &value);
+	return value;
+}
 
 /* GPR by SDM number (0-15); RSP through GUEST_RSP. */
 uint64_t vcpu_gpr(struct vcpu *vcpu, unsigned n);
@@ -125,6 +148,13 @@ void vcpu_set_gpr(struct vcpu *vcpu, unsigned n, uint64_t value);
 
 /* Mark every volatile slot stale: called after each exit. */
 void vmcs_invalidate_volatile(struct vcpu *vcpu);
+
+/* The hardware changed `slot` during the exit: the cached copy is stale.
+ * (Never dirty: the core writes dirty slots back before each entry.) */
+static inline void vmcs_changed_by_exit(struct vcpu *vcpu, unsigned slot)
+{
+	slot_set_del(&vcpu->vmcs.cached, slot);
+}
 /* Write back dirty slots through the backend. */
 int vmcs_flush(struct vcpu *vcpu);
 
@@ -159,6 +189,8 @@ int exit_dispatch(struct vcpu *vcpu);
 int exit_handle_cr_access(struct vcpu *vcpu, const struct vmx_exit *exit);
 int exit_handle_io(struct vcpu *vcpu, const struct vmx_exit *exit);
 int exit_handle_cpuid(struct vcpu *vcpu, const struct vmx_exit *exit);
+/* The VM's CPUID entry for leaf/subleaf, or NULL (cpuid.c). */
+const struct vcpu_cpuid_entry *cpuid_find(const struct vm *vm, uint32_t leaf, uint32_t subleaf);
 int exit_handle_msr_read(struct vcpu *vcpu, const struct vmx_exit *exit);
 int exit_handle_msr_write(struct vcpu *vcpu, const struct vmx_exit *exit);
 int exit_handle_interrupt_window(struct vcpu *vcpu, const struct vmx_exit *exit);

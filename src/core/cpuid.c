@@ -10,7 +10,7 @@
 
 #define CPUID_OSXSAVE (1u << 27)
 
-static const struct vcpu_cpuid_entry *cpuid_find(const struct vm *vm, uint32_t leaf, uint32_t subleaf)
+const struct vcpu_cpuid_entry *cpuid_find(const struct vm *vm, uint32_t leaf, uint32_t subleaf)
 {
 	for (unsigned i = 0; i < vm->nr_cpuid; i++) {
 		const struct vcpu_cpuid_entry *e = &vm->cpuid[i];
@@ -21,22 +21,14 @@ static const struct vcpu_cpuid_entry *cpuid_find(const struct vm *vm, uint32_t l
 	return NULL;
 }
 
-static uint32_t max_leaf(const struct vm *vm, uint32_t base)
-{
-	const struct vcpu_cpuid_entry *e = cpuid_find(vm, base, 0);
-
-	return e ? e->eax : 0;
-}
-
 static void cpuid_lookup(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
 	const struct vm *vm = vcpu->vm;
 	const struct vcpu_cpuid_entry *e;
-	uint32_t max_basic = max_leaf(vm, 0);
 	bool extended = leaf >= 0x80000000u;
 
-	if ((extended && leaf > max_leaf(vm, 0x80000000u)) || (!extended && leaf > max_basic)) {
-		leaf = max_basic;
+	if (leaf > (extended ? vm->cpuid_max_extended : vm->cpuid_max_basic)) {
+		leaf = vm->cpuid_max_basic;
 		subleaf = 0;
 	}
 	e = cpuid_find(vm, leaf, subleaf);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "entry_check_internal.h"
+#include "entry_check_one.h"
 #include "fmt.h"
 #include "libvcpu/error.h"
 #include "libvcpu/exit.h"
@@ -59,19 +60,19 @@ static const char *const family_names[VMX_NR_CHECK_FAMILIES] = {
 	[VMX_CHECK_FAMILY_GUEST_PDPTE] = "guest-pdpte",
 };
 
-static int (*const family_fns[VMX_NR_CHECK_FAMILIES])(struct ec *c) = {
-	[VMX_CHECK_FAMILY_EXEC_CONTROLS] = vmx_ec_exec_controls,
-	[VMX_CHECK_FAMILY_EXIT_CONTROLS] = vmx_ec_exit_controls,
-	[VMX_CHECK_FAMILY_ENTRY_CONTROLS] = vmx_ec_entry_controls,
-	[VMX_CHECK_FAMILY_HOST_CR_MSR] = vmx_ec_host_cr_msr,
-	[VMX_CHECK_FAMILY_HOST_SEGMENTS] = vmx_ec_host_segments,
-	[VMX_CHECK_FAMILY_HOST_ADDR_SPACE] = vmx_ec_host_addr_space,
-	[VMX_CHECK_FAMILY_GUEST_CR_MSR] = vmx_ec_guest_cr_msr,
-	[VMX_CHECK_FAMILY_GUEST_SEGMENTS] = vmx_ec_guest_segments,
-	[VMX_CHECK_FAMILY_GUEST_DTR] = vmx_ec_guest_dtr,
-	[VMX_CHECK_FAMILY_GUEST_RIP_RFLAGS] = vmx_ec_guest_rip_rflags,
-	[VMX_CHECK_FAMILY_GUEST_NON_REGISTER] = vmx_ec_guest_non_register,
-	[VMX_CHECK_FAMILY_GUEST_PDPTE] = vmx_ec_guest_pdpte,
+static const struct vmx_ec_family *const families[VMX_NR_CHECK_FAMILIES] = {
+	[VMX_CHECK_FAMILY_EXEC_CONTROLS] = &vmx_ec_family_exec_controls,
+	[VMX_CHECK_FAMILY_EXIT_CONTROLS] = &vmx_ec_family_exit_controls,
+	[VMX_CHECK_FAMILY_ENTRY_CONTROLS] = &vmx_ec_family_entry_controls,
+	[VMX_CHECK_FAMILY_HOST_CR_MSR] = &vmx_ec_family_host_cr_msr,
+	[VMX_CHECK_FAMILY_HOST_SEGMENTS] = &vmx_ec_family_host_segments,
+	[VMX_CHECK_FAMILY_HOST_ADDR_SPACE] = &vmx_ec_family_host_addr_space,
+	[VMX_CHECK_FAMILY_GUEST_CR_MSR] = &vmx_ec_family_guest_cr_msr,
+	[VMX_CHECK_FAMILY_GUEST_SEGMENTS] = &vmx_ec_family_guest_segments,
+	[VMX_CHECK_FAMILY_GUEST_DTR] = &vmx_ec_family_guest_dtr,
+	[VMX_CHECK_FAMILY_GUEST_RIP_RFLAGS] = &vmx_ec_family_guest_rip_rflags,
+	[VMX_CHECK_FAMILY_GUEST_NON_REGISTER] = &vmx_ec_family_guest_non_register,
+	[VMX_CHECK_FAMILY_GUEST_PDPTE] = &vmx_ec_family_guest_pdpte,
 };
 
 const char *const vmx_ec_cr0_bit_names[64] = {
@@ -132,7 +133,7 @@ static uint32_t check_qualification(unsigned id)
 	}
 }
 
-uint64_t vmx_ec_read(const struct ec *c, uint32_t field)
+uint64_t vmx_ec_read(struct ec *c, uint32_t field)
 {
 	return c->env->read_field(c->env->ctx, field) & vmcs_field_value_mask(field);
 }
@@ -183,7 +184,7 @@ int vmx_ec_fail(struct ec *c, unsigned id, uint32_t field, uint64_t value, const
 	return err;
 }
 
-bool vmx_ec_canonical(const struct ec *c, uint64_t addr)
+bool vmx_ec_canonical(struct ec *c, uint64_t addr)
 {
 	unsigned shift = 64 - c->lin_bits;
 
@@ -319,7 +320,7 @@ int vmx_ec_check_cet_wp(struct ec *c, unsigned id, uint32_t cr4_field, uint32_t 
 			   vmcs_field_name(cr0_field), (unsigned long long)cr0);
 }
 
-uint32_t vmx_ec_injected_event(const struct ec *c)
+uint32_t vmx_ec_injected_event(struct ec *c)
 {
 	uint32_t info = (uint32_t)vmx_ec_read(c, VMCS_VM_ENTRY_INTR_INFO_FIELD);
 
@@ -345,6 +346,30 @@ int vmx_ec_check_fixed(struct ec *c, uint32_t field, const char *msr_prefix, uin
 	return 0;
 }
 
+void vmx_ec_load_controls(struct ec *c, unsigned which)
+{
+	which &= ~c->loaded;
+	if (!which)
+		return;
+	/* 26.2.1.1: with "activate secondary controls" 0 the processor acts
+	 * as if all secondary controls were 0; likewise for tertiary. */
+	if (which & (EC_PROC | EC_PROC2 | EC_PROC3) && !(c->loaded & EC_PROC)) {
+		c->proc = (uint32_t)vmx_ec_read(c, VMCS_CPU_BASED_VM_EXEC_CONTROL);
+		c->loaded |= EC_PROC;
+	}
+	if (which & EC_PIN)
+		c->pin = (uint32_t)vmx_ec_read(c, VMCS_PIN_BASED_VM_EXEC_CONTROL);
+	if ((which & EC_PROC2) && (c->proc & VMX_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
+		c->proc2 = (uint32_t)vmx_ec_read(c, VMCS_SECONDARY_VM_EXEC_CONTROL);
+	if ((which & EC_PROC3) && (c->proc & VMX_CPU_BASED_ACTIVATE_TERTIARY_CONTROLS))
+		c->proc3 = vmx_ec_read(c, VMCS_TERTIARY_VM_EXEC_CONTROL);
+	if (which & EC_EXIT)
+		c->exit = (uint32_t)vmx_ec_read(c, VMCS_VM_EXIT_CONTROLS);
+	if (which & EC_ENTRY)
+		c->entry = (uint32_t)vmx_ec_read(c, VMCS_VM_ENTRY_CONTROLS);
+	c->loaded |= which;
+}
+
 static void ec_init(struct ec *c, const struct vmx_check_env *env,
 		    struct vmx_entry_failure *failure)
 {
@@ -354,17 +379,6 @@ static void ec_init(struct ec *c, const struct vmx_check_env *env,
 	c->env = env;
 	c->caps = caps;
 	c->fail = failure;
-
-	/* 26.2.1.1: with "activate secondary controls" 0 the processor acts
-	 * as if all secondary controls were 0; likewise for tertiary. */
-	c->pin = (uint32_t)vmx_ec_read(c, VMCS_PIN_BASED_VM_EXEC_CONTROL);
-	c->proc = (uint32_t)vmx_ec_read(c, VMCS_CPU_BASED_VM_EXEC_CONTROL);
-	if (c->proc & VMX_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
-		c->proc2 = (uint32_t)vmx_ec_read(c, VMCS_SECONDARY_VM_EXEC_CONTROL);
-	if (c->proc & VMX_CPU_BASED_ACTIVATE_TERTIARY_CONTROLS)
-		c->proc3 = vmx_ec_read(c, VMCS_TERTIARY_VM_EXEC_CONTROL);
-	c->exit = (uint32_t)vmx_ec_read(c, VMCS_VM_EXIT_CONTROLS);
-	c->entry = (uint32_t)vmx_ec_read(c, VMCS_VM_ENTRY_CONTROLS);
 
 	/* CPUID.80000008H:EAX[7:0]; 52 is the architectural maximum and what
 	 * an unset value is taken for. */
@@ -385,7 +399,31 @@ int vmx_check_family(const struct vmx_check_env *env, enum vmx_check_family fami
 	if (!env || !env->caps || !env->read_field || (unsigned)family >= VMX_NR_CHECK_FAMILIES)
 		return VCPU_EINVAL;
 	ec_init(&c, env, failure ? failure : &scratch);
-	return family_fns[family](&c);
+	for (unsigned i = 0; i < families[family]->n; i++) {
+		int err = families[family]->checks[i](&c);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+unsigned vmx_check_family_size(enum vmx_check_family family)
+{
+	return (unsigned)family < VMX_NR_CHECK_FAMILIES ? families[family]->n : 0;
+}
+
+int vmx_check_one(const struct vmx_check_env *env, enum vmx_check_family family, unsigned index,
+		  struct vmx_entry_failure *failure)
+{
+	struct vmx_entry_failure scratch;
+	struct ec c;
+
+	if (!env || !env->caps || !env->read_field || (unsigned)family >= VMX_NR_CHECK_FAMILIES ||
+	    index >= families[family]->n)
+		return VCPU_EINVAL;
+	ec_init(&c, env, failure ? failure : &scratch);
+	return families[family]->checks[index](&c);
 }
 
 int vmx_check_entry(const struct vmx_check_env *env, struct vmx_entry_failure *failure)

@@ -40,7 +40,7 @@
 /* IA32_VMX_MISC[24:16]: number of CR3-target values supported. */
 #define MISC_CR3_TARGETS(misc) ((unsigned)((misc) >> 16) & 0x1ff)
 
-static const char *ctl_msr_name(const struct ec *c, enum vmx_ctl ctl)
+static const char *ctl_msr_name(struct ec *c, enum vmx_ctl ctl)
 {
 	bool use_true = (c->caps->basic & VMX_BASIC_TRUE_CTLS) != 0;
 
@@ -113,34 +113,34 @@ static int check_msr_area(struct ec *c, unsigned id, uint32_t count_field, uint3
 
 static int exec_pinbased(struct ec *c)
 {
-	return check_allowed(c, VMX_CTL_PINBASED, VMCS_PIN_BASED_VM_EXEC_CONTROL, c->pin,
+	return check_allowed(c, VMX_CTL_PINBASED, VMCS_PIN_BASED_VM_EXEC_CONTROL, vmx_ec_pin(c),
 			     VMX_CHECK_EXEC_PINBASED_ALLOWED0, VMX_CHECK_EXEC_PINBASED_ALLOWED1);
 }
 
 static int exec_procbased(struct ec *c)
 {
-	return check_allowed(c, VMX_CTL_PROCBASED, VMCS_CPU_BASED_VM_EXEC_CONTROL, c->proc,
+	return check_allowed(c, VMX_CTL_PROCBASED, VMCS_CPU_BASED_VM_EXEC_CONTROL, vmx_ec_proc(c),
 			     VMX_CHECK_EXEC_PROCBASED_ALLOWED0, VMX_CHECK_EXEC_PROCBASED_ALLOWED1);
 }
 
 static int exec_secondary(struct ec *c)
 {
-	if (!(c->proc & VMX_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
+	if (!(vmx_ec_proc(c) & VMX_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
 		return 0;
-	return check_allowed(c, VMX_CTL_PROCBASED2, VMCS_SECONDARY_VM_EXEC_CONTROL, c->proc2,
+	return check_allowed(c, VMX_CTL_PROCBASED2, VMCS_SECONDARY_VM_EXEC_CONTROL, vmx_ec_proc2(c),
 			     VMX_CHECK_EXEC_SECONDARY_ALLOWED0, VMX_CHECK_EXEC_SECONDARY_ALLOWED1);
 }
 
 /* Tertiary controls have no allowed-0 settings (Appendix A.3.4). */
 static int exec_tertiary(struct ec *c)
 {
-	uint64_t bad = c->proc3 & ~c->caps->procbased_ctls3;
+	uint64_t bad = vmx_ec_proc3(c) & ~c->caps->procbased_ctls3;
 	char bits[96];
 
 	if (!bad)
 		return 0;
 	return vmx_ec_fail(c, VMX_CHECK_EXEC_TERTIARY_ALLOWED1, VMCS_TERTIARY_VM_EXEC_CONTROL,
-			   c->proc3, "%s must be 0 (IA32_VMX_PROCBASED_CTLS3 = %#llx)",
+			   vmx_ec_proc3(c), "%s must be 0 (IA32_VMX_PROCBASED_CTLS3 = %#llx)",
 			   vmx_ec_bits(bits, sizeof(bits), bad, NULL),
 			   (unsigned long long)c->caps->procbased_ctls3);
 }
@@ -160,7 +160,7 @@ static int exec_io_bitmaps(struct ec *c)
 {
 	int err;
 
-	if (!(c->proc & VMX_CPU_BASED_USE_IO_BITMAPS))
+	if (!(vmx_ec_proc(c) & VMX_CPU_BASED_USE_IO_BITMAPS))
 		return 0;
 	err = vmx_ec_check_pointer(c, VMX_CHECK_EXEC_IO_BITMAP_A, VMCS_IO_BITMAP_A, 12,
 				   "\"use I/O bitmaps\" is on");
@@ -172,7 +172,7 @@ static int exec_io_bitmaps(struct ec *c)
 
 static int exec_msr_bitmap(struct ec *c)
 {
-	if (!(c->proc & VMX_CPU_BASED_USE_MSR_BITMAPS))
+	if (!(vmx_ec_proc(c) & VMX_CPU_BASED_USE_MSR_BITMAPS))
 		return 0;
 	return vmx_ec_check_pointer(c, VMX_CHECK_EXEC_MSR_BITMAP, VMCS_MSR_BITMAP, 12,
 				    "\"use MSR bitmaps\" is on");
@@ -180,7 +180,7 @@ static int exec_msr_bitmap(struct ec *c)
 
 static int exec_virtual_apic(struct ec *c)
 {
-	if (!(c->proc & VMX_CPU_BASED_TPR_SHADOW))
+	if (!(vmx_ec_proc(c) & VMX_CPU_BASED_TPR_SHADOW))
 		return 0;
 	return vmx_ec_check_pointer(c, VMX_CHECK_EXEC_VIRTUAL_APIC_ADDR,
 				    VMCS_VIRTUAL_APIC_PAGE_ADDR, 12, "\"use TPR shadow\" is on");
@@ -190,8 +190,8 @@ static int exec_tpr_threshold(struct ec *c)
 {
 	uint32_t thr;
 
-	if (!(c->proc & VMX_CPU_BASED_TPR_SHADOW) ||
-	    (c->proc2 & VMX_SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
+	if (!(vmx_ec_proc(c) & VMX_CPU_BASED_TPR_SHADOW) ||
+	    (vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
 		return 0;
 	thr = (uint32_t)vmx_ec_read(c, VMCS_TPR_THRESHOLD);
 	if (!(thr & ~0xfu))
@@ -203,24 +203,24 @@ static int exec_tpr_threshold(struct ec *c)
 
 static int exec_virtual_nmis(struct ec *c)
 {
-	if ((c->pin & VMX_PIN_BASED_NMI_EXITING) || !(c->pin & VMX_PIN_BASED_VIRTUAL_NMIS))
+	if ((vmx_ec_pin(c) & VMX_PIN_BASED_NMI_EXITING) || !(vmx_ec_pin(c) & VMX_PIN_BASED_VIRTUAL_NMIS))
 		return 0;
-	return vmx_ec_fail(c, VMX_CHECK_EXEC_VIRTUAL_NMIS, VMCS_PIN_BASED_VM_EXEC_CONTROL, c->pin,
+	return vmx_ec_fail(c, VMX_CHECK_EXEC_VIRTUAL_NMIS, VMCS_PIN_BASED_VM_EXEC_CONTROL, vmx_ec_pin(c),
 			   "bit 5 (virtual NMIs) must be 0 when bit 3 (NMI exiting) is 0");
 }
 
 static int exec_nmi_window(struct ec *c)
 {
-	if ((c->pin & VMX_PIN_BASED_VIRTUAL_NMIS) || !(c->proc & VMX_CPU_BASED_NMI_WINDOW_EXITING))
+	if ((vmx_ec_pin(c) & VMX_PIN_BASED_VIRTUAL_NMIS) || !(vmx_ec_proc(c) & VMX_CPU_BASED_NMI_WINDOW_EXITING))
 		return 0;
-	return vmx_ec_fail(c, VMX_CHECK_EXEC_NMI_WINDOW, VMCS_CPU_BASED_VM_EXEC_CONTROL, c->proc,
+	return vmx_ec_fail(c, VMX_CHECK_EXEC_NMI_WINDOW, VMCS_CPU_BASED_VM_EXEC_CONTROL, vmx_ec_proc(c),
 			   "bit 22 (NMI-window exiting) must be 0: \"virtual NMIs\" is off "
-			   "(PIN_BASED_VM_EXEC_CONTROL = %#x)", c->pin);
+			   "(PIN_BASED_VM_EXEC_CONTROL = %#x)", vmx_ec_pin(c));
 }
 
 static int exec_apic_access(struct ec *c)
 {
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES))
 		return 0;
 	return vmx_ec_check_pointer(c, VMX_CHECK_EXEC_APIC_ACCESS_ADDR, VMCS_APIC_ACCESS_ADDR, 12,
 				    "\"virtualize APIC accesses\" is on");
@@ -237,48 +237,48 @@ static int exec_apicv_tpr_shadow(struct ec *c)
 				  VMX_SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
 	char bits[128];
 
-	if ((c->proc & VMX_CPU_BASED_TPR_SHADOW) || !(c->proc2 & need_tpr))
+	if ((vmx_ec_proc(c) & VMX_CPU_BASED_TPR_SHADOW) || !(vmx_ec_proc2(c) & need_tpr))
 		return 0;
 	return vmx_ec_fail(c, VMX_CHECK_EXEC_APICV_TPR_SHADOW, VMCS_SECONDARY_VM_EXEC_CONTROL,
-			   c->proc2, "%s must be 0: \"use TPR shadow\" is off",
-			   vmx_ec_bits(bits, sizeof(bits), c->proc2 & need_tpr, names));
+			   vmx_ec_proc2(c), "%s must be 0: \"use TPR shadow\" is off",
+			   vmx_ec_bits(bits, sizeof(bits), vmx_ec_proc2(c) & need_tpr, names));
 }
 
 static int exec_x2apic_apic_access(struct ec *c)
 {
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE) ||
-	    !(c->proc2 & VMX_SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE) ||
+	    !(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES))
 		return 0;
 	return vmx_ec_fail(c, VMX_CHECK_EXEC_X2APIC_APIC_ACCESS, VMCS_SECONDARY_VM_EXEC_CONTROL,
-			   c->proc2, "bit 0 (virtualize APIC accesses) must be 0 when bit 4 "
+			   vmx_ec_proc2(c), "bit 0 (virtualize APIC accesses) must be 0 when bit 4 "
 			   "(virtualize x2APIC mode) is 1");
 }
 
 static int exec_vid_ext_intr(struct ec *c)
 {
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY) ||
-	    (c->pin & VMX_PIN_BASED_EXT_INTR_MASK))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY) ||
+	    (vmx_ec_pin(c) & VMX_PIN_BASED_EXT_INTR_MASK))
 		return 0;
-	return vmx_ec_fail(c, VMX_CHECK_EXEC_VID_EXT_INTR, VMCS_PIN_BASED_VM_EXEC_CONTROL, c->pin,
+	return vmx_ec_fail(c, VMX_CHECK_EXEC_VID_EXT_INTR, VMCS_PIN_BASED_VM_EXEC_CONTROL, vmx_ec_pin(c),
 			   "bit 0 (external-interrupt exiting) must be 1: \"virtual-interrupt "
 			   "delivery\" is on");
 }
 
 static int exec_posted_vid(struct ec *c)
 {
-	if (!(c->pin & VMX_PIN_BASED_POSTED_INTR) ||
-	    (c->proc2 & VMX_SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
+	if (!(vmx_ec_pin(c) & VMX_PIN_BASED_POSTED_INTR) ||
+	    (vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
 		return 0;
 	return vmx_ec_fail(c, VMX_CHECK_EXEC_POSTED_INTR_VID, VMCS_SECONDARY_VM_EXEC_CONTROL,
-			   c->proc2, "bit 9 (virtual-interrupt delivery) must be 1: \"process "
+			   vmx_ec_proc2(c), "bit 9 (virtual-interrupt delivery) must be 1: \"process "
 			   "posted interrupts\" is on");
 }
 
 static int exec_posted_ack(struct ec *c)
 {
-	if (!(c->pin & VMX_PIN_BASED_POSTED_INTR) || (c->exit & VMX_VM_EXIT_ACK_INTR_ON_EXIT))
+	if (!(vmx_ec_pin(c) & VMX_PIN_BASED_POSTED_INTR) || (vmx_ec_exit(c) & VMX_VM_EXIT_ACK_INTR_ON_EXIT))
 		return 0;
-	return vmx_ec_fail(c, VMX_CHECK_EXEC_POSTED_INTR_ACK, VMCS_VM_EXIT_CONTROLS, c->exit,
+	return vmx_ec_fail(c, VMX_CHECK_EXEC_POSTED_INTR_ACK, VMCS_VM_EXIT_CONTROLS, vmx_ec_exit(c),
 			   "bit 15 (acknowledge interrupt on exit) must be 1: \"process posted "
 			   "interrupts\" is on");
 }
@@ -287,7 +287,7 @@ static int exec_posted_vector(struct ec *c)
 {
 	uint64_t nv;
 
-	if (!(c->pin & VMX_PIN_BASED_POSTED_INTR))
+	if (!(vmx_ec_pin(c) & VMX_PIN_BASED_POSTED_INTR))
 		return 0;
 	nv = vmx_ec_read(c, VMCS_POSTED_INTR_NV);
 	if (!(nv & 0xff00))
@@ -298,7 +298,7 @@ static int exec_posted_vector(struct ec *c)
 
 static int exec_posted_desc(struct ec *c)
 {
-	if (!(c->pin & VMX_PIN_BASED_POSTED_INTR))
+	if (!(vmx_ec_pin(c) & VMX_PIN_BASED_POSTED_INTR))
 		return 0;
 	return vmx_ec_check_pointer(c, VMX_CHECK_EXEC_POSTED_INTR_DESC, VMCS_POSTED_INTR_DESC_ADDR,
 				    6, "\"process posted interrupts\" is on");
@@ -306,14 +306,14 @@ static int exec_posted_desc(struct ec *c)
 
 static int exec_vpid(struct ec *c)
 {
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_ENABLE_VPID) ||
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_ENABLE_VPID) ||
 	    vmx_ec_read(c, VMCS_VIRTUAL_PROCESSOR_ID))
 		return 0;
 	return vmx_ec_fail(c, VMX_CHECK_EXEC_VPID, VMCS_VIRTUAL_PROCESSOR_ID, 0,
 			   "must not be 0 (\"enable VPID\" is on)");
 }
 
-static uint64_t eptp(const struct ec *c)
+static uint64_t eptp(struct ec *c)
 {
 	return vmx_ec_read(c, VMCS_EPT_POINTER);
 }
@@ -323,7 +323,7 @@ static int exec_eptp_memtype(struct ec *c)
 	uint64_t cap = c->caps->ept_vpid_cap, v;
 	uint64_t type;
 
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_ENABLE_EPT))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_ENABLE_EPT))
 		return 0;
 	v = eptp(c);
 	type = v & EPTP_MEMTYPE_MASK;
@@ -342,7 +342,7 @@ static int exec_eptp_walk(struct ec *c)
 	uint64_t cap = c->caps->ept_vpid_cap, v;
 	unsigned walk;
 
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_ENABLE_EPT))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_ENABLE_EPT))
 		return 0;
 	v = eptp(c);
 	walk = (unsigned)((v & EPTP_WALK_MASK) >> EPTP_WALK_SHIFT) + 1;
@@ -358,7 +358,7 @@ static int exec_eptp_ad(struct ec *c)
 {
 	uint64_t v;
 
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_ENABLE_EPT))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_ENABLE_EPT))
 		return 0;
 	v = eptp(c);
 	if (!(v & EPTP_AD) || (c->caps->ept_vpid_cap & EPT_CAP_AD))
@@ -371,7 +371,7 @@ static int exec_eptp_reserved(struct ec *c)
 {
 	uint64_t v;
 
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_ENABLE_EPT))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_ENABLE_EPT))
 		return 0;
 	v = eptp(c);
 	if (v & EPTP_RESERVED_11_7)
@@ -388,9 +388,9 @@ static int exec_eptp_reserved(struct ec *c)
  * mode-based execute control for EPT). */
 static int needs_ept(struct ec *c, unsigned id, uint32_t control, const char *what)
 {
-	if (!(c->proc2 & control) || (c->proc2 & VMX_SECONDARY_EXEC_ENABLE_EPT))
+	if (!(vmx_ec_proc2(c) & control) || (vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_ENABLE_EPT))
 		return 0;
-	return vmx_ec_fail(c, id, VMCS_SECONDARY_VM_EXEC_CONTROL, c->proc2,
+	return vmx_ec_fail(c, id, VMCS_SECONDARY_VM_EXEC_CONTROL, vmx_ec_proc2(c),
 			   "bit 1 (enable EPT) must be 1: \"%s\" is on", what);
 }
 
@@ -401,7 +401,7 @@ static int exec_pml_ept(struct ec *c)
 
 static int exec_pml_addr(struct ec *c)
 {
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_ENABLE_PML))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_ENABLE_PML))
 		return 0;
 	return vmx_ec_check_pointer(c, VMX_CHECK_EXEC_PML_ADDR, VMCS_PML_ADDRESS, 12,
 				    "\"enable PML\" is on");
@@ -424,7 +424,7 @@ static int exec_vmfunc_reserved(struct ec *c)
 	uint64_t v, bad;
 	char bits[96];
 
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_ENABLE_VMFUNC))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_ENABLE_VMFUNC))
 		return 0;
 	v = vmx_ec_read(c, VMCS_VM_FUNCTION_CONTROL);
 	bad = v & ~c->caps->vmfunc;
@@ -436,18 +436,18 @@ static int exec_vmfunc_reserved(struct ec *c)
 			   (unsigned long long)c->caps->vmfunc);
 }
 
-static bool eptp_switching(const struct ec *c)
+static bool eptp_switching(struct ec *c)
 {
-	return (c->proc2 & VMX_SECONDARY_EXEC_ENABLE_VMFUNC) &&
+	return (vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_ENABLE_VMFUNC) &&
 	       (vmx_ec_read(c, VMCS_VM_FUNCTION_CONTROL) & VMFUNC_EPTP_SWITCHING);
 }
 
 static int exec_eptp_switching_ept(struct ec *c)
 {
-	if (!eptp_switching(c) || (c->proc2 & VMX_SECONDARY_EXEC_ENABLE_EPT))
+	if (!eptp_switching(c) || (vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_ENABLE_EPT))
 		return 0;
 	return vmx_ec_fail(c, VMX_CHECK_EXEC_EPTP_SWITCHING_EPT, VMCS_SECONDARY_VM_EXEC_CONTROL,
-			   c->proc2, "bit 1 (enable EPT) must be 1: the \"EPTP switching\" VM "
+			   vmx_ec_proc2(c), "bit 1 (enable EPT) must be 1: the \"EPTP switching\" VM "
 			   "function is on");
 }
 
@@ -463,7 +463,7 @@ static int exec_vmcs_shadow_bitmaps(struct ec *c)
 {
 	int err;
 
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_SHADOW_VMCS))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_SHADOW_VMCS))
 		return 0;
 	err = vmx_ec_check_pointer(c, VMX_CHECK_EXEC_VMREAD_BITMAP, VMCS_VMREAD_BITMAP, 12,
 				   "\"VMCS shadowing\" is on");
@@ -475,7 +475,7 @@ static int exec_vmcs_shadow_bitmaps(struct ec *c)
 
 static int exec_ve_info(struct ec *c)
 {
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_EPT_VIOLATION_VE))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_EPT_VIOLATION_VE))
 		return 0;
 	return vmx_ec_check_pointer(c, VMX_CHECK_EXEC_VE_INFO_ADDR, VMCS_VE_INFORMATION_ADDRESS,
 				    12, "\"EPT-violation #VE\" is on");
@@ -486,53 +486,52 @@ static int exec_ve_info(struct ec *c)
  * control. */
 static int exec_pt_guest_phys(struct ec *c)
 {
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_PT_USE_GPA))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_PT_USE_GPA))
 		return 0;
-	if (!(c->proc2 & VMX_SECONDARY_EXEC_ENABLE_EPT))
+	if (!(vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_ENABLE_EPT))
 		return needs_ept(c, VMX_CHECK_EXEC_PT_GUEST_PHYS, VMX_SECONDARY_EXEC_PT_USE_GPA,
 				 "Intel PT uses guest physical addresses");
-	if (!(c->entry & VMX_VM_ENTRY_LOAD_IA32_RTIT_CTL))
+	if (!(vmx_ec_entry(c) & VMX_VM_ENTRY_LOAD_IA32_RTIT_CTL))
 		return vmx_ec_fail(c, VMX_CHECK_EXEC_PT_GUEST_PHYS, VMCS_VM_ENTRY_CONTROLS,
-				   c->entry, "bit 18 (load IA32_RTIT_CTL) must be 1: \"Intel PT "
+				   vmx_ec_entry(c), "bit 18 (load IA32_RTIT_CTL) must be 1: \"Intel PT "
 				   "uses guest physical addresses\" is on");
-	if (!(c->exit & VMX_VM_EXIT_CLEAR_IA32_RTIT_CTL))
+	if (!(vmx_ec_exit(c) & VMX_VM_EXIT_CLEAR_IA32_RTIT_CTL))
 		return vmx_ec_fail(c, VMX_CHECK_EXEC_PT_GUEST_PHYS, VMCS_VM_EXIT_CONTROLS,
-				   c->exit, "bit 25 (clear IA32_RTIT_CTL) must be 1: \"Intel PT "
+				   vmx_ec_exit(c), "bit 25 (clear IA32_RTIT_CTL) must be 1: \"Intel PT "
 				   "uses guest physical addresses\" is on");
 	return 0;
 }
 
-int vmx_ec_exec_controls(struct ec *c)
-{
-	static const vmx_ec_check_fn fns[] = {
-		exec_pinbased, exec_procbased, exec_secondary, exec_tertiary,
-		exec_cr3_target_count, exec_io_bitmaps, exec_msr_bitmap, exec_virtual_apic,
-		exec_tpr_threshold, exec_virtual_nmis, exec_nmi_window, exec_apic_access,
-		exec_apicv_tpr_shadow, exec_x2apic_apic_access, exec_vid_ext_intr,
-		exec_posted_vid, exec_posted_ack, exec_posted_vector, exec_posted_desc,
-		exec_vpid, exec_eptp_memtype, exec_eptp_walk, exec_eptp_ad, exec_eptp_reserved,
-		exec_pml_ept, exec_pml_addr, exec_unrestricted_ept, exec_mbec_ept,
-		exec_vmfunc_reserved, exec_eptp_switching_ept, exec_eptp_list,
-		exec_vmcs_shadow_bitmaps, exec_ve_info, exec_pt_guest_phys,
-	};
+static const vmx_ec_check_fn exec_controls_checks[] = {
+	exec_pinbased, exec_procbased, exec_secondary, exec_tertiary,
+	exec_cr3_target_count, exec_io_bitmaps, exec_msr_bitmap, exec_virtual_apic,
+	exec_tpr_threshold, exec_virtual_nmis, exec_nmi_window, exec_apic_access,
+	exec_apicv_tpr_shadow, exec_x2apic_apic_access, exec_vid_ext_intr,
+	exec_posted_vid, exec_posted_ack, exec_posted_vector, exec_posted_desc,
+	exec_vpid, exec_eptp_memtype, exec_eptp_walk, exec_eptp_ad, exec_eptp_reserved,
+	exec_pml_ept, exec_pml_addr, exec_unrestricted_ept, exec_mbec_ept,
+	exec_vmfunc_reserved, exec_eptp_switching_ept, exec_eptp_list,
+	exec_vmcs_shadow_bitmaps, exec_ve_info, exec_pt_guest_phys,
+};
 
-	return vmx_ec_run(c, fns, VMX_EC_ARRAY_SIZE(fns));
-}
+const struct vmx_ec_family vmx_ec_family_exec_controls = {
+	exec_controls_checks, VMX_EC_ARRAY_SIZE(exec_controls_checks)
+};
 
 /* ---- 26.2.1.2 VM-exit control fields ----------------------------------- */
 
 static int exit_allowed(struct ec *c)
 {
-	return check_allowed(c, VMX_CTL_EXIT, VMCS_VM_EXIT_CONTROLS, c->exit,
+	return check_allowed(c, VMX_CTL_EXIT, VMCS_VM_EXIT_CONTROLS, vmx_ec_exit(c),
 			     VMX_CHECK_EXIT_ALLOWED0, VMX_CHECK_EXIT_ALLOWED1);
 }
 
 static int exit_save_preemption_timer(struct ec *c)
 {
-	if ((c->pin & VMX_PIN_BASED_VMX_PREEMPTION_TIMER) ||
-	    !(c->exit & VMX_VM_EXIT_SAVE_VMX_PREEMPTION_TIMER))
+	if ((vmx_ec_pin(c) & VMX_PIN_BASED_VMX_PREEMPTION_TIMER) ||
+	    !(vmx_ec_exit(c) & VMX_VM_EXIT_SAVE_VMX_PREEMPTION_TIMER))
 		return 0;
-	return vmx_ec_fail(c, VMX_CHECK_EXIT_SAVE_PREEMPTION_TIMER, VMCS_VM_EXIT_CONTROLS, c->exit,
+	return vmx_ec_fail(c, VMX_CHECK_EXIT_SAVE_PREEMPTION_TIMER, VMCS_VM_EXIT_CONTROLS, vmx_ec_exit(c),
 			   "bit 22 (save VMX-preemption timer value) must be 0: \"activate "
 			   "VMX-preemption timer\" is off");
 }
@@ -549,20 +548,19 @@ static int exit_msr_load(struct ec *c)
 			      VMCS_VM_EXIT_MSR_LOAD_ADDR);
 }
 
-int vmx_ec_exit_controls(struct ec *c)
-{
-	static const vmx_ec_check_fn fns[] = {
-		exit_allowed, exit_save_preemption_timer, exit_msr_store, exit_msr_load,
-	};
+static const vmx_ec_check_fn exit_controls_checks[] = {
+	exit_allowed, exit_save_preemption_timer, exit_msr_store, exit_msr_load,
+};
 
-	return vmx_ec_run(c, fns, VMX_EC_ARRAY_SIZE(fns));
-}
+const struct vmx_ec_family vmx_ec_family_exit_controls = {
+	exit_controls_checks, VMX_EC_ARRAY_SIZE(exit_controls_checks)
+};
 
 /* ---- 26.2.1.3 VM-entry control fields ---------------------------------- */
 
 static int entry_allowed(struct ec *c)
 {
-	return check_allowed(c, VMX_CTL_ENTRY, VMCS_VM_ENTRY_CONTROLS, c->entry,
+	return check_allowed(c, VMX_CTL_ENTRY, VMCS_VM_ENTRY_CONTROLS, vmx_ec_entry(c),
 			     VMX_CHECK_ENTRY_ALLOWED0, VMX_CHECK_ENTRY_ALLOWED1);
 }
 
@@ -621,7 +619,7 @@ static int entry_intr_deliver_code(struct ec *c)
 
 	if (!info)
 		return 0;
-	if ((c->proc2 & VMX_SECONDARY_EXEC_UNRESTRICTED_GUEST) &&
+	if ((vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_UNRESTRICTED_GUEST) &&
 	    !(vmx_ec_read(c, VMCS_GUEST_CR0) & VMX_CR0_PE))
 		why = "the guest is in real mode (unrestricted guest, GUEST_CR0.PE = 0)";
 	else if (type != VMX_INTR_TYPE_HARD_EXCEPTION)
@@ -701,20 +699,19 @@ static int entry_smm(struct ec *c)
 	const uint32_t smm = VMX_VM_ENTRY_SMM | VMX_VM_ENTRY_DEACT_DUAL_MONITOR;
 	char bits[96];
 
-	if (!(c->entry & smm))
+	if (!(vmx_ec_entry(c) & smm))
 		return 0;
-	return vmx_ec_fail(c, VMX_CHECK_ENTRY_SMM, VMCS_VM_ENTRY_CONTROLS, c->entry,
+	return vmx_ec_fail(c, VMX_CHECK_ENTRY_SMM, VMCS_VM_ENTRY_CONTROLS, vmx_ec_entry(c),
 			   "%s must be 0 outside SMM",
-			   vmx_ec_bits(bits, sizeof(bits), c->entry & smm, names));
+			   vmx_ec_bits(bits, sizeof(bits), vmx_ec_entry(c) & smm, names));
 }
 
-int vmx_ec_entry_controls(struct ec *c)
-{
-	static const vmx_ec_check_fn fns[] = {
-		entry_allowed, entry_intr_type, entry_intr_vector, entry_intr_deliver_code,
-		entry_intr_reserved, entry_error_code, entry_instruction_len, entry_msr_load,
-		entry_smm,
-	};
+static const vmx_ec_check_fn entry_controls_checks[] = {
+	entry_allowed, entry_intr_type, entry_intr_vector, entry_intr_deliver_code,
+	entry_intr_reserved, entry_error_code, entry_instruction_len, entry_msr_load,
+	entry_smm,
+};
 
-	return vmx_ec_run(c, fns, VMX_EC_ARRAY_SIZE(fns));
-}
+const struct vmx_ec_family vmx_ec_family_entry_controls = {
+	entry_controls_checks, VMX_EC_ARRAY_SIZE(entry_controls_checks)
+};

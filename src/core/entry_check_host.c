@@ -15,9 +15,9 @@
 
 #define HOST_SELECTOR_RPL_TI 0x7u
 
-static bool host_64bit(const struct ec *c)
+static bool host_64bit(struct ec *c)
 {
-	return (c->exit & VMX_VM_EXIT_HOST_ADDR_SPACE_SIZE) != 0;
+	return (vmx_ec_exit(c) & VMX_VM_EXIT_HOST_ADDR_SPACE_SIZE) != 0;
 }
 
 /* ---- 26.2.2 host control registers, MSRs and SSP ----------------------- */
@@ -65,7 +65,7 @@ static int host_cet_state(struct ec *c)
 {
 	int err;
 
-	if (!(c->exit & VMX_VM_EXIT_LOAD_CET_STATE))
+	if (!(vmx_ec_exit(c) & VMX_VM_EXIT_LOAD_CET_STATE))
 		return 0;
 	err = vmx_ec_check_canonical(c, VMX_CHECK_HOST_S_CET, VMCS_HOST_S_CET,
 			      " (\"load CET state\" is on)");
@@ -75,7 +75,7 @@ static int host_cet_state(struct ec *c)
 
 static int host_perf_global_ctrl(struct ec *c)
 {
-	if (!(c->exit & VMX_VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL))
+	if (!(vmx_ec_exit(c) & VMX_VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL))
 		return 0;
 	return vmx_ec_check_reserved(c, VMX_CHECK_HOST_PERF_GLOBAL_CTRL,
 				     VMCS_HOST_IA32_PERF_GLOBAL_CTRL,
@@ -85,7 +85,7 @@ static int host_perf_global_ctrl(struct ec *c)
 
 static int host_pat(struct ec *c)
 {
-	if (!(c->exit & VMX_VM_EXIT_LOAD_IA32_PAT))
+	if (!(vmx_ec_exit(c) & VMX_VM_EXIT_LOAD_IA32_PAT))
 		return 0;
 	return vmx_ec_check_pat(c, VMX_CHECK_HOST_PAT, VMCS_HOST_IA32_PAT,
 				"\"load IA32_PAT\" is on");
@@ -97,7 +97,7 @@ static int host_efer(struct ec *c)
 	uint64_t v;
 	int err;
 
-	if (!(c->exit & VMX_VM_EXIT_LOAD_IA32_EFER))
+	if (!(vmx_ec_exit(c) & VMX_VM_EXIT_LOAD_IA32_EFER))
 		return 0;
 	err = vmx_ec_check_reserved(c, VMX_CHECK_HOST_EFER_RESERVED, VMCS_HOST_IA32_EFER,
 				    VMX_EC_EFER_RESERVED, "only SCE, LME, LMA and NXE exist");
@@ -115,21 +115,20 @@ static int host_efer(struct ec *c)
 
 static int host_pkrs(struct ec *c)
 {
-	if (!(c->exit & VMX_VM_EXIT_LOAD_PKRS))
+	if (!(vmx_ec_exit(c) & VMX_VM_EXIT_LOAD_PKRS))
 		return 0;
 	return vmx_ec_check_high_zero(c, VMX_CHECK_HOST_PKRS, VMCS_HOST_IA32_PKRS,
 				      "\"load PKRS\" is on");
 }
 
-int vmx_ec_host_cr_msr(struct ec *c)
-{
-	static const vmx_ec_check_fn fns[] = {
-		host_cr0, host_cr4, host_cr4_cet, host_cr3, host_sysenter, host_cet_state,
-		host_perf_global_ctrl, host_pat, host_efer, host_pkrs,
-	};
+static const vmx_ec_check_fn host_cr_msr_checks[] = {
+	host_cr0, host_cr4, host_cr4_cet, host_cr3, host_sysenter, host_cet_state,
+	host_perf_global_ctrl, host_pat, host_efer, host_pkrs,
+};
 
-	return vmx_ec_run(c, fns, VMX_EC_ARRAY_SIZE(fns));
-}
+const struct vmx_ec_family vmx_ec_family_host_cr_msr = {
+	host_cr_msr_checks, VMX_EC_ARRAY_SIZE(host_cr_msr_checks)
+};
 
 /* ---- 26.2.3 host segment and descriptor-table registers ---------------- */
 
@@ -196,25 +195,24 @@ static int host_bases_canonical(struct ec *c)
 	return 0;
 }
 
-int vmx_ec_host_segments(struct ec *c)
-{
-	static const vmx_ec_check_fn fns[] = {
-		host_selector_rpl_ti, host_cs_selector, host_tr_selector, host_ss_selector,
-		host_bases_canonical,
-	};
+static const vmx_ec_check_fn host_segments_checks[] = {
+	host_selector_rpl_ti, host_cs_selector, host_tr_selector, host_ss_selector,
+	host_bases_canonical,
+};
 
-	return vmx_ec_run(c, fns, VMX_EC_ARRAY_SIZE(fns));
-}
+const struct vmx_ec_family vmx_ec_family_host_segments = {
+	host_segments_checks, VMX_EC_ARRAY_SIZE(host_segments_checks)
+};
 
 /* ---- 26.2.4 address-space size ----------------------------------------- */
 
 static int host_32bit_ia32e_guest(struct ec *c)
 {
-	if (host_64bit(c) || !(c->entry & VMX_VM_ENTRY_IA32E_MODE))
+	if (host_64bit(c) || !(vmx_ec_entry(c) & VMX_VM_ENTRY_IA32E_MODE))
 		return 0;
-	return vmx_ec_fail(c, VMX_CHECK_HOST_ASZ_IA32E_GUEST, VMCS_VM_ENTRY_CONTROLS, c->entry,
+	return vmx_ec_fail(c, VMX_CHECK_HOST_ASZ_IA32E_GUEST, VMCS_VM_ENTRY_CONTROLS, vmx_ec_entry(c),
 			   "bit 9 (IA-32e mode guest) must be 0: \"host address-space size\" is "
-			   "off (VM_EXIT_CONTROLS = %#x)", c->exit);
+			   "off (VM_EXIT_CONTROLS = %#x)", vmx_ec_exit(c));
 }
 
 static int host_32bit_pcide(struct ec *c)
@@ -240,7 +238,7 @@ static int host_32bit_rip(struct ec *c)
 
 static int host_32bit_ssp(struct ec *c)
 {
-	if (host_64bit(c) || !(c->exit & VMX_VM_EXIT_LOAD_CET_STATE))
+	if (host_64bit(c) || !(vmx_ec_exit(c) & VMX_VM_EXIT_LOAD_CET_STATE))
 		return 0;
 	return vmx_ec_check_high_zero(c, VMX_CHECK_HOST_ASZ_SSP_HIGH, VMCS_HOST_SSP,
 			      "\"host address-space size\" is off, \"load CET state\" is on");
@@ -269,18 +267,17 @@ static int host_64bit_rip(struct ec *c)
 
 static int host_64bit_ssp(struct ec *c)
 {
-	if (!host_64bit(c) || !(c->exit & VMX_VM_EXIT_LOAD_CET_STATE))
+	if (!host_64bit(c) || !(vmx_ec_exit(c) & VMX_VM_EXIT_LOAD_CET_STATE))
 		return 0;
 	return vmx_ec_check_canonical(c, VMX_CHECK_HOST_ASZ_SSP_CANONICAL, VMCS_HOST_SSP,
 			       " (\"host address-space size\" and \"load CET state\" are on)");
 }
 
-int vmx_ec_host_addr_space(struct ec *c)
-{
-	static const vmx_ec_check_fn fns[] = {
-		host_32bit_ia32e_guest, host_32bit_pcide, host_32bit_rip, host_32bit_ssp,
-		host_64bit_pae, host_64bit_rip, host_64bit_ssp,
-	};
+static const vmx_ec_check_fn host_addr_space_checks[] = {
+	host_32bit_ia32e_guest, host_32bit_pcide, host_32bit_rip, host_32bit_ssp,
+	host_64bit_pae, host_64bit_rip, host_64bit_ssp,
+};
 
-	return vmx_ec_run(c, fns, VMX_EC_ARRAY_SIZE(fns));
-}
+const struct vmx_ec_family vmx_ec_family_host_addr_space = {
+	host_addr_space_checks, VMX_EC_ARRAY_SIZE(host_addr_space_checks)
+};

@@ -24,6 +24,9 @@ struct ec {
 	const struct vmx_caps *caps;
 	struct vmx_entry_failure *fail;
 
+	/* The control fields, read on first use (a check that needs none
+	 * reads none, which keeps memoized re-checks small). */
+	unsigned loaded;	/* EC_* bits of the values below */
 	uint32_t pin;		/* PIN_BASED_VM_EXEC_CONTROL */
 	uint32_t proc;		/* CPU_BASED_VM_EXEC_CONTROL */
 	uint32_t proc2;		/* SECONDARY_VM_EXEC_CONTROL, 0 unless activated */
@@ -38,7 +41,58 @@ struct ec {
 };
 
 /* A VMCS field's value, cut to the field's width. */
-uint64_t vmx_ec_read(const struct ec *c, uint32_t field);
+uint64_t vmx_ec_read(struct ec *c, uint32_t field);
+
+enum { EC_PIN = 1, EC_PROC = 2, EC_PROC2 = 4, EC_PROC3 = 8, EC_EXIT = 16, EC_ENTRY = 32 };
+
+/* Load the control fields in `which` (EC_* bits) if not yet loaded. */
+void vmx_ec_load_controls(struct ec *c, unsigned which);
+
+static inline uint32_t vmx_ec_pin(struct ec *c)
+{
+	vmx_ec_load_controls(c, EC_PIN);
+	return c->pin;
+}
+
+static inline uint32_t vmx_ec_proc(struct ec *c)
+{
+	vmx_ec_load_controls(c, EC_PROC);
+	return c->proc;
+}
+
+static inline uint32_t vmx_ec_proc2(struct ec *c)
+{
+	vmx_ec_load_controls(c, EC_PROC2);
+	return c->proc2;
+}
+
+static inline uint64_t vmx_ec_proc3(struct ec *c)
+{
+	vmx_ec_load_controls(c, EC_PROC3);
+	return c->proc3;
+}
+
+static inline uint32_t vmx_ec_exit(struct ec *c)
+{
+	vmx_ec_load_controls(c, EC_EXIT);
+	return c->exit;
+}
+
+static inline uint32_t vmx_ec_entry(struct ec *c)
+{
+	vmx_ec_load_controls(c, EC_ENTRY);
+	return c->entry;
+}
+
+static inline bool vmx_ec_ia32e_guest(struct ec *c)
+{
+	return (vmx_ec_entry(c) & VMX_VM_ENTRY_IA32E_MODE) != 0;
+}
+
+static inline bool vmx_ec_unrestricted(struct ec *c)
+{
+	return (vmx_ec_proc2(c) & VMX_SECONDARY_EXEC_UNRESTRICTED_GUEST) != 0;
+}
 
 /*
  * Record that check `id` failed on `field` (VMCS_NO_FIELD if none) holding
@@ -51,7 +105,7 @@ int vmx_ec_vfail(struct ec *c, unsigned id, uint32_t field, uint64_t value, cons
 		 va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* True if `addr` is canonical for the processor's linear-address width. */
-bool vmx_ec_canonical(const struct ec *c, uint64_t addr);
+bool vmx_ec_canonical(struct ec *c, uint64_t addr);
 
 /* Bits 63:width of `v` (0 if none are set). */
 static inline uint64_t vmx_ec_above(uint64_t v, unsigned width)
@@ -67,7 +121,7 @@ static inline uint64_t vmx_ec_above(uint64_t v, unsigned width)
 const char *vmx_ec_bits(char *buf, size_t size, uint64_t mask, const char *const *names);
 
 /* A valid entry interruption-information field (bit 31 set), else 0. */
-uint32_t vmx_ec_injected_event(const struct ec *c);
+uint32_t vmx_ec_injected_event(struct ec *c);
 
 static inline unsigned vmx_ec_intr_type(uint32_t info)
 {
@@ -82,16 +136,10 @@ const char *vmx_ec_vector_name(unsigned vector);
 /* A family is a list of checks run in order; the first failure ends it. */
 typedef int (*vmx_ec_check_fn)(struct ec *c);
 
-static inline int vmx_ec_run(struct ec *c, const vmx_ec_check_fn *fns, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		int err = fns[i](c);
-
-		if (err)
-			return err;
-	}
-	return 0;
-}
+struct vmx_ec_family {
+	const vmx_ec_check_fn *checks;
+	unsigned n;
+};
 
 #define VMX_EC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -108,19 +156,19 @@ int vmx_ec_check_canonical(struct ec *c, unsigned id, uint32_t field, const char
 /* Bits 63:32 of `field` must be 0; `why` says what made the check apply. */
 int vmx_ec_check_high_zero(struct ec *c, unsigned id, uint32_t field, const char *why);
 
-/* The families (entry_check_controls.c, _host.c, _guest.c). */
-int vmx_ec_exec_controls(struct ec *c);
-int vmx_ec_exit_controls(struct ec *c);
-int vmx_ec_entry_controls(struct ec *c);
-int vmx_ec_host_cr_msr(struct ec *c);
-int vmx_ec_host_segments(struct ec *c);
-int vmx_ec_host_addr_space(struct ec *c);
-int vmx_ec_guest_cr_msr(struct ec *c);
-int vmx_ec_guest_segments(struct ec *c);
-int vmx_ec_guest_dtr(struct ec *c);
-int vmx_ec_guest_rip_rflags(struct ec *c);
-int vmx_ec_guest_non_register(struct ec *c);
-int vmx_ec_guest_pdpte(struct ec *c);
+/* The families (entry_check_controls.c, _host.c, _guest.c, _guest_seg.c). */
+extern const struct vmx_ec_family vmx_ec_family_exec_controls;
+extern const struct vmx_ec_family vmx_ec_family_exit_controls;
+extern const struct vmx_ec_family vmx_ec_family_entry_controls;
+extern const struct vmx_ec_family vmx_ec_family_host_cr_msr;
+extern const struct vmx_ec_family vmx_ec_family_host_segments;
+extern const struct vmx_ec_family vmx_ec_family_host_addr_space;
+extern const struct vmx_ec_family vmx_ec_family_guest_cr_msr;
+extern const struct vmx_ec_family vmx_ec_family_guest_segments;
+extern const struct vmx_ec_family vmx_ec_family_guest_dtr;
+extern const struct vmx_ec_family vmx_ec_family_guest_rip_rflags;
+extern const struct vmx_ec_family vmx_ec_family_guest_non_register;
+extern const struct vmx_ec_family vmx_ec_family_guest_pdpte;
 
 /* Shared by host and guest. */
 #define VMX_EC_EFER_RESERVED (~(VMX_EFER_SCE | VMX_EFER_LME | VMX_EFER_LMA | VMX_EFER_NXE))

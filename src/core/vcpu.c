@@ -242,8 +242,9 @@ void vcpu_skip_instruction(struct vcpu *vcpu)
 	uint64_t rip = vmcs_val(vcpu, VMCS_SLOT_GUEST_RIP) + vcpu->exit.instruction_len;
 
 	/* Outside 64-bit mode the instruction pointer wraps at the code
-	 * segment's size: 32 bits, or 16 in a 16-bit segment (real mode). */
-	if (!vcpu_in_long_mode(vcpu))
+	 * segment's size: 32 bits, or 16 in a 16-bit segment (real mode).
+	 * Below 64 KiB no mode wraps, so the mode is not even read. */
+	if (rip > 0xffff && !vcpu_in_long_mode(vcpu))
 		rip &= (vmcs_val(vcpu, VMCS_SLOT_GUEST_CS_AR_BYTES) & VMX_AR_DB_MASK) ? 0xffffffffull : 0xffffull;
 	vmcs_put(vcpu, VMCS_SLOT_GUEST_RIP, rip);
 }

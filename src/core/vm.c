@@ -129,6 +129,7 @@ int vm_set_exit_handler(struct vm *vm, unsigned basic_reason, vcpu_exit_handler_
 
 int vm_set_cpuid(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned n)
 {
+	const struct vcpu_cpuid_entry *basic, *extended;
 	struct vcpu_cpuid_entry *copy = NULL;
 
 	if (!vm || (n && !entries))
@@ -144,5 +145,10 @@ int vm_set_cpuid(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned
 	plat_free(vm->cpuid);
 	vm->cpuid = copy;
 	vm->nr_cpuid = n;
+	/* The highest leaves, answered so often that they are kept apart. */
+	basic = cpuid_find(vm, 0, 0);
+	extended = cpuid_find(vm, 0x80000000u, 0);
+	vm->cpuid_max_basic = basic ? basic->eax : 0;
+	vm->cpuid_max_extended = extended ? extended->eax : 0;
 	return 0;
 }

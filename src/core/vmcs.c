@@ -28,16 +28,13 @@ static bool exit_info_from_exit(const struct vcpu *vcpu, unsigned slot, uint64_t
 	}
 }
 
-int vmcs_get(struct vcpu *vcpu, unsigned slot, uint64_t *value)
+/* The slow half of vmcs_get(): the slot is not cached. */
+int vmcs_fetch(struct vcpu *vcpu, unsigned slot, uint64_t *value)
 {
 	struct soft_vmcs *v = &vcpu->vmcs;
 	uint64_t val;
 	int r;
 
-	if (slot_set_has(&v->cached, slot)) {
-		*value = v->val[slot];
-		return 0;
-	}
 	if (!exit_info_from_exit(vcpu, slot, &val)) {
 		r = vcpu->vm->ops->read_slot(vcpu, slot, &val);
 		if (r < 0)
@@ -49,23 +46,6 @@ int vmcs_get(struct vcpu *vcpu, unsigned slot, uint64_t *value)
 	slot_set_add(&v->cached, slot);
 	*value = val;
 	return 0;
-}
-
-uint64_t vmcs_val(struct vcpu *vcpu, unsigned slot)
-{
-	uint64_t value = 0;
-
-	vmcs_get(vcpu, slot, &value);
-	return value;
-}
-
-void vmcs_put(struct vcpu *vcpu, unsigned slot, uint64_t value)
-{
-	struct soft_vmcs *v = &vcpu->vmcs;
-
-	v->val[slot] = value;
-	slot_set_add(&v->cached, slot);
-	slot_set_add(&v->dirty, slot);
 }
 
 void vmcs_invalidate_volatile(struct vcpu *vcpu)

@@ -17,18 +17,14 @@ VMCS_FIELD_LIST(CHECK_NOT_64_, CHECK_IS_64_)
 #undef CHECK_NOT_64_
 #undef CHECK_IS_64_
 
-/*
- * Encoding -> slot: indexed by type and width (bits 14:13 and 11:10) and
- * the low six bits of the index. The build fails on a collision (two
- * designators for one element) and the assert below keeps indexes < 64.
- */
-#define KEY_OF(enc) ((((enc) >> 13 & 3) << 8) | (((enc) >> 10 & 3) << 6) | ((enc) >> 1 & 63))
+/* The slot table (vmcs_slots.h): the build fails on a collision (two
+ * designators for one element), and indexes must stay below 64. */
 #define CHECK_INDEX_(name, enc) _Static_assert(((enc) >> 1 & 0x1ff) < 64, #name " index");
 VMCS_FIELD_LIST(CHECK_INDEX_, CHECK_INDEX_)
 #undef CHECK_INDEX_
 
-static const uint16_t slot_plus1_by_key[1024] = {
-#define SLOT_ENTRY_(name, enc) [KEY_OF(enc)] = VMCS_SLOT_##name + 1,
+const uint16_t vmcs_slot_plus1_by_key[1024] = {
+#define SLOT_ENTRY_(name, enc) [VMCS_SLOT_KEY(enc)] = VMCS_SLOT_##name + 1,
 	VMCS_FIELD_LIST(SLOT_ENTRY_, SLOT_ENTRY_)
 #undef SLOT_ENTRY_
 };
@@ -53,21 +49,6 @@ static const char *const high_name_by_slot[VMCS_NR_FIELD_SLOTS] = {
 #undef NO_HIGH_
 #undef HIGH_NAME_
 };
-
-unsigned vmcs_slot_of(uint32_t field)
-{
-	unsigned slot;
-
-	/* Bits 31:15 and 12 are reserved; indexes of the list are < 64. */
-	if (field & 0xffff9000u || vmcs_field_index(field) >= 64)
-		return SLOT_NONE;
-	slot = slot_plus1_by_key[KEY_OF(field & ~1u)];
-	if (!slot)
-		return SLOT_NONE;
-	if ((field & 1) && vmcs_field_width(field) != VMCS_WIDTH_64)
-		return SLOT_NONE;
-	return slot - 1;
-}
 
 uint32_t vmcs_slot_field(unsigned slot)
 {

@@ -47,9 +47,29 @@ static inline bool slot_set_has(const slot_set *s, unsigned slot)
 	return (s->w[slot / 64] >> (slot % 64)) & 1;
 }
 
+/*
+ * Encoding -> slot + 1 (0: not a component), indexed by width and type
+ * (bits 14:13 and 11:10) and the low six bits of the index; every index of
+ * the list is below 64 (vmcs_fields.c asserts it).
+ */
+#define VMCS_SLOT_KEY(enc) ((((enc) >> 13 & 3) << 8) | (((enc) >> 10 & 3) << 6) | ((enc) >> 1 & 63))
+extern const uint16_t vmcs_slot_plus1_by_key[1024];
+
 /* Slot of a component encoding (full or high access), SLOT_NONE if the
- * encoding is not in the SDM's list. */
-unsigned vmcs_slot_of(uint32_t field);
+ * encoding is not in the SDM's list. Inline: the hot path of every check. */
+static inline unsigned vmcs_slot_of(uint32_t field)
+{
+	unsigned slot;
+
+	/* Bits 31:15 and 12 are reserved; no listed index reaches 64. */
+	if (field & 0xffff9000u || vmcs_field_index(field) >= 64)
+		return SLOT_NONE;
+	slot = vmcs_slot_plus1_by_key[VMCS_SLOT_KEY(field)];
+	/* A high access exists for 64-bit components only. */
+	if (!slot || ((field & 1) && vmcs_field_width(field) != VMCS_WIDTH_64))
+		return SLOT_NONE;
+	return slot - 1;
+}
 
 /* Full-access encoding of a VMCS slot. */
 uint32_t vmcs_slot_field(unsigned slot);
