@@ -48,41 +48,20 @@ enum { EC_PIN = 1, EC_PROC = 2, EC_PROC2 = 4, EC_PROC3 = 8, EC_EXIT = 16, EC_ENT
 /* Load the control fields in `which` (EC_* bits) if not yet loaded. */
 void vmx_ec_load_controls(struct ec *c, unsigned which);
 
-static inline uint32_t vmx_ec_pin(struct ec *c)
-{
-	vmx_ec_load_controls(c, EC_PIN);
-	return c->pin;
-}
-
-static inline uint32_t vmx_ec_proc(struct ec *c)
-{
-	vmx_ec_load_controls(c, EC_PROC);
-	return c->proc;
-}
-
-static inline uint32_t vmx_ec_proc2(struct ec *c)
-{
-	vmx_ec_load_controls(c, EC_PROC2);
-	return c->proc2;
-}
-
-static inline uint64_t vmx_ec_proc3(struct ec *c)
-{
-	vmx_ec_load_controls(c, EC_PROC3);
-	return c->proc3;
-}
-
-static inline uint32_t vmx_ec_exit(struct ec *c)
-{
-	vmx_ec_load_controls(c, EC_EXIT);
-	return c->exit;
-}
-
-static inline uint32_t vmx_ec_entry(struct ec *c)
-{
-	vmx_ec_load_controls(c, EC_ENTRY);
-	return c->entry;
-}
+/* vmx_ec_pin(c), vmx_ec_proc(c), ...: a control field, loaded on first use. */
+#define VMX_EC_CONTROL(name, bit, type)                \
+	static inline type vmx_ec_##name(struct ec *c) \
+	{                                              \
+		vmx_ec_load_controls(c, bit);          \
+		return c->name;                        \
+	}
+VMX_EC_CONTROL(pin, EC_PIN, uint32_t)
+VMX_EC_CONTROL(proc, EC_PROC, uint32_t)
+VMX_EC_CONTROL(proc2, EC_PROC2, uint32_t)
+VMX_EC_CONTROL(proc3, EC_PROC3, uint64_t)
+VMX_EC_CONTROL(exit, EC_EXIT, uint32_t)
+VMX_EC_CONTROL(entry, EC_ENTRY, uint32_t)
+#undef VMX_EC_CONTROL
 
 static inline bool vmx_ec_ia32e_guest(struct ec *c)
 {
