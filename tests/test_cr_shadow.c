@@ -291,6 +291,52 @@ START_TEST(paging_without_pae_is_refused_in_long_mode)
 }
 END_TEST
 
+static int failing_callback(void *opaque, struct vcpu *vcpu, const struct vcpu_paging_change *c)
+{
+	(void)opaque;
+	(void)vcpu;
+	(void)c;
+	return VCPU_ENOMEM;
+}
+
+START_TEST(paging_callback_error_fails_the_run_not_the_guest)
+{
+	struct vm_callbacks cb = { .paging_changed = failing_callback };
+	const uint64_t regs[] = { VCPU_REG_RAX, 0x80000011 };
+	unsigned n;
+
+	vm_set_callbacks(f.vm, &cb, NULL);
+	push_exit_regs(f.vcpu, VMX_EXIT_REASON_CR_ACCESS, mov_cr(0, true, VCPU_REG_RAX), 3, 1, regs);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_ENOMEM);
+	injected_vector(&n);
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+START_TEST(cr3_bit_63_is_reserved_without_pcide)
+{
+	ck_assert_int_eq(vcpu_set_cr(f.vcpu, 3, (1ull << 63) | 0x5000), VCPU_EINVAL);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "physical-address width"));
+}
+END_TEST
+
+START_TEST(efer_without_a_vmcs_field_lives_in_the_core)
+{
+	const uint64_t wrmsr[] = { VCPU_REG_RCX, VMX_MSR_IA32_EFER, VCPU_REG_RAX, VMX_EFER_NXE | VMX_EFER_SCE,
+				   VCPU_REG_RDX, 0 };
+	const uint64_t rdmsr[] = { VCPU_REG_RCX, VMX_MSR_IA32_EFER };
+	uint64_t v;
+
+	/* This CPU has no load-EFER control, hence no GUEST_IA32_EFER. */
+	ck_assert_int_eq(vcpu_vmread(f.vcpu, VMCS_GUEST_IA32_EFER, &v), VCPU_EVMCS_UNSUPPORTED);
+	push_exit_regs(f.vcpu, VMX_EXIT_REASON_MSR_WRITE, 0, 2, 3, wrmsr);
+	push_exit_regs(f.vcpu, VMX_EXIT_REASON_MSR_READ, 0, 2, 1, rdmsr);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok(f.vcpu);
+	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RAX), VMX_EFER_NXE | VMX_EFER_SCE);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("cr_shadow");
@@ -307,6 +353,9 @@ static Suite *make_suite(void)
 	tcase_add_test(no_ug, cr4_paging_bits_tell_memory_virtualization);
 	tcase_add_test(no_ug, mov_from_cr3_reads_the_virtual_cr3);
 	tcase_add_test(no_ug, cr8_holds_the_tpr);
+	tcase_add_test(no_ug, paging_callback_error_fails_the_run_not_the_guest);
+	tcase_add_test(no_ug, cr3_bit_63_is_reserved_without_pcide);
+	tcase_add_test(no_ug, efer_without_a_vmcs_field_lives_in_the_core);
 	suite_add_tcase(s, no_ug);
 
 	tcase_add_checked_fixture(modern, setup_modern, teardown);

@@ -530,6 +530,105 @@ START_TEST(vcpu_check_entry_agrees_with_the_mock)
 }
 END_TEST
 
+START_TEST(cpuid_hypervisor_range_and_apic_id_per_vcpu)
+{
+	const struct vcpu_cpuid_entry table[] = {
+		{ 0, VCPU_CPUID_SUBLEAF_ANY, 0xb, 1, 2, 3 },
+		{ 1, VCPU_CPUID_SUBLEAF_ANY, 0x906ea, 0xff000800, 0, 0 },
+		{ 0xb, VCPU_CPUID_SUBLEAF_ANY, 1, 1, 0x100, 0xff },
+		{ 0x40000000u, VCPU_CPUID_SUBLEAF_ANY, 0x40000001u, 0x4b4d564b, 0x564b4d56, 0x4d },
+	};
+	struct vcpu *v3;
+
+	ck_assert_int_eq(vm_set_cpuid(f.vm, table, 4), 0);
+	run_cpuid(0x40000000u, 0);
+	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RBX), 0x4b4d564b);
+	/* In range but absent: zeros, not the highest basic leaf. */
+	run_cpuid(0x40000001u, 0);
+	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RAX), 0);
+	/* Beyond the hypervisor range's maximum: the highest basic leaf
+	 * (0BH here, whose EDX is the x2APIC ID: VCPU 0's). */
+	run_cpuid(0x40000002u, 0);
+	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RAX), 1);
+	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RCX), 0x100);
+	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RDX), 0);
+	/* VCPU 3 reports initial APIC ID 3. */
+	ck_assert_int_eq(vcpu_create(f.vm, 3, &v3), 0);
+	set_protected_mode(v3);
+	const uint64_t leaf1[] = { VCPU_REG_RAX, 1, VCPU_REG_RCX, 0 };
+	push_exit_regs(v3, VMX_EXIT_REASON_CPUID, 0, 2, 2, leaf1);
+	push_exit(v3, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok(v3);
+	ck_assert_uint_eq(reg(v3, VCPU_REG_RBX), 0x03000800);
+}
+END_TEST
+
+START_TEST(xsetbv_checks_the_supported_and_paired_bits)
+{
+	const uint64_t avx512_alone[] = { VCPU_REG_RCX, 0, VCPU_REG_RAX, 0x23, VCPU_REG_RDX, 0 };
+	const uint64_t unsupported[] = { VCPU_REG_RCX, 0, VCPU_REG_RAX, 0x7, VCPU_REG_RDX, 1 };
+	unsigned n;
+
+	ck_assert_int_eq(vcpu_set_cr(f.vcpu, 4, VMX_CR4_OSXSAVE), 0);
+	push_exit_regs(f.vcpu, VMX_EXIT_REASON_XSETBV, 0, 3, 3, avx512_alone);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok(f.vcpu);
+	ck_assert_uint_eq(last_injected(&n).intr_info & 0xff, VMX_VECTOR_GP);
+	push_exit_regs(f.vcpu, VMX_EXIT_REASON_XSETBV, 0, 3, 3, unsupported);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok(f.vcpu);
+	ck_assert_uint_eq(n + 1, vcpu_mock_injected(f.vcpu, NULL, 0));
+	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_XCR0), 1);
+	/* Without CR4.OSXSAVE XSETBV is #UD. */
+	ck_assert_int_eq(vcpu_set_cr(f.vcpu, 4, 0), 0);
+	push_exit_regs(f.vcpu, VMX_EXIT_REASON_XSETBV, 0, 3, 3, unsupported);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok(f.vcpu);
+	ck_assert_uint_eq(last_injected(&n).intr_info & 0xff, VMX_VECTOR_UD);
+}
+END_TEST
+
+START_TEST(exits_whose_secondary_control_is_off_cannot_be_scripted)
+{
+	push_exit(f.vcpu, VMX_EXIT_REASON_WBINVD, 0, 2);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_ESCRIPT);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "WBINVD exiting is off"));
+}
+END_TEST
+
+START_TEST(entry_failure_bit_on_an_instruction_exit_is_refused)
+{
+	struct vcpu_mock_exit e = {
+		.exit = { .reason = VMX_EXIT_REASON_CPUID | VMX_EXIT_REASON_FAILED_VMENTRY, .instruction_len = 2 },
+	};
+
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_ESCRIPT);
+	fixture_fini(&f);
+	setup();
+	/* Delivered anyway (as from a broken backend): named, RIP untouched. */
+	e.unchecked = true;
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_EUNHANDLED_EXIT);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "entry-failure bit"));
+	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RIP), 0x1000);
+}
+END_TEST
+
+START_TEST(debug_exception_is_reflected_with_its_dr6_conditions)
+{
+	struct vcpu_mock_exit e = { .exit = {
+		.reason = VMX_EXIT_REASON_EXCEPTION_NMI, .qualification = (1u << 14) | 0x2,
+		.intr_info = vmx_intr_info_make(VMX_VECTOR_DB, VMX_INTR_TYPE_HARD_EXCEPTION, false) } };
+
+	ck_assert_int_eq(vcpu_set_exception_intercept(f.vcpu, VMX_VECTOR_DB, true), 0);
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok(f.vcpu);
+	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_DR6), 0xffff0ff0u | (1u << 14) | 0x2);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("exits");
@@ -563,6 +662,11 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, invalid_guest_state_names_the_failed_check);
 	tcase_add_test(tc, invalid_control_fails_as_vmfail_valid_error_7);
 	tcase_add_test(tc, vcpu_check_entry_agrees_with_the_mock);
+	tcase_add_test(tc, cpuid_hypervisor_range_and_apic_id_per_vcpu);
+	tcase_add_test(tc, xsetbv_checks_the_supported_and_paired_bits);
+	tcase_add_test(tc, exits_whose_secondary_control_is_off_cannot_be_scripted);
+	tcase_add_test(tc, entry_failure_bit_on_an_instruction_exit_is_refused);
+	tcase_add_test(tc, debug_exception_is_reflected_with_its_dr6_conditions);
 	suite_add_tcase(s, tc);
 	return s;
 }

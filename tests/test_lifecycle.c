@@ -216,6 +216,89 @@ START_TEST(many_vms_create_and_destroy_cleanly)
 }
 END_TEST
 
+START_TEST(vcpus_sharing_a_logical_cpu_take_turns)
+{
+	struct vcpu *v1, *v2;
+
+	/* Three VCPUs on two logical CPUs: 0 and 2 share CPU 0. */
+	ck_assert_int_eq(vcpu_create(f.vm, 1, &v1), 0);
+	ck_assert_int_eq(vcpu_create(f.vm, 2, &v2), 0);
+	ck_assert_int_eq(booking(v2).pcpu, 0);
+	for (int round = 0; round < 3; round++) {
+		push_exit(f.vcpu, VMX_EXIT_REASON_PAUSE_INSTRUCTION, 0, 2);
+		push_exit(v2, VMX_EXIT_REASON_PAUSE_INSTRUCTION, 0, 2);
+		push_exit(v1, VMX_EXIT_REASON_PAUSE_INSTRUCTION, 0, 2);
+		ck_assert_int_eq(vcpu_vmwrite(f.vcpu, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+					      field(f.vcpu, VMCS_CPU_BASED_VM_EXEC_CONTROL) | VMX_CPU_BASED_PAUSE_EXITING), 0);
+		ck_assert_int_eq(vcpu_vmwrite(v2, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+					      field(v2, VMCS_CPU_BASED_VM_EXEC_CONTROL) | VMX_CPU_BASED_PAUSE_EXITING), 0);
+		ck_assert_int_eq(vcpu_vmwrite(v1, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+					      field(v1, VMCS_CPU_BASED_VM_EXEC_CONTROL) | VMX_CPU_BASED_PAUSE_EXITING), 0);
+		run_ok(f.vcpu);
+		run_ok(v2);
+		run_ok(v1);
+	}
+	ck_assert_uint_eq(booking(f.vcpu).exits, 3);
+	ck_assert_uint_eq(booking(v2).exits, 3);
+	ck_assert(booking(v2).launched);
+}
+END_TEST
+
+static int destroy_vm_from_handler(struct vcpu *vcpu, const struct vmx_exit *exit, void *opaque)
+{
+	(void)exit;
+	*(int *)opaque = vm_destroy(vcpu_vm(vcpu));
+	return VCPU_EXIT_RETURN;
+}
+
+START_TEST(vm_destroy_refuses_while_a_vcpu_runs)
+{
+	int r = 1;
+
+	ck_assert_int_eq(vm_set_exit_handler(f.vm, VMX_EXIT_REASON_CPUID, destroy_vm_from_handler, &r), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_CPUID, 0, 2);
+	run_ok(f.vcpu);
+	ck_assert_int_eq(r, VCPU_EBUSY);
+}
+END_TEST
+
+START_TEST(inconsistent_capability_msrs_are_refused)
+{
+	struct vmx_caps caps = *vcpu_mock_profile("modern");
+	struct vm_options opts = { .backend = "mock", .caps = &caps };
+	struct vm *vm = NULL;
+
+	caps.maxphyaddr = 64;		/* a shift count past the width */
+	ck_assert_int_eq(vm_create(&opts, &vm), VCPU_EINVAL);
+	caps = *vcpu_mock_profile("modern");
+	caps.true_pinbased_ctls = 0x16;	/* bits required but not allowed */
+	ck_assert_int_eq(vm_create(&opts, &vm), VCPU_EINVAL);
+	caps = *vcpu_mock_profile("modern");
+	caps.cr0_fixed1 = 0;
+	ck_assert_int_eq(vm_create(&opts, &vm), VCPU_EINVAL);
+	ck_assert_ptr_null(vm);
+	opts.nr_pcpus = 65;
+	caps = *vcpu_mock_profile("modern");
+	ck_assert_int_eq(vm_create(&opts, &vm), VCPU_ELIMIT);
+}
+END_TEST
+
+START_TEST(a_failed_script_leaves_the_launch_state_alone)
+{
+	/* No exit to take: the entry does not commit, VMLAUNCH is still due. */
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_ENOSCRIPT);
+	ck_assert(!booking(f.vcpu).launched);
+	push_exit(f.vcpu, VMX_EXIT_REASON_RDTSC, 0, 2);	/* RDTSC exiting is off */
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_ESCRIPT);
+	ck_assert(!booking(f.vcpu).launched);
+	fixture_fini(&f);
+	setup();
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok(f.vcpu);
+	ck_assert(booking(f.vcpu).launched);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("lifecycle");
@@ -234,6 +317,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, run_without_script_names_the_problem);
 	tcase_add_test(tc, unknown_backend_is_enoent);
 	tcase_add_test(tc, many_vms_create_and_destroy_cleanly);
+	tcase_add_test(tc, vcpus_sharing_a_logical_cpu_take_turns);
+	tcase_add_test(tc, vm_destroy_refuses_while_a_vcpu_runs);
+	tcase_add_test(tc, inconsistent_capability_msrs_are_refused);
+	tcase_add_test(tc, a_failed_script_leaves_the_launch_state_alone);
 	suite_add_tcase(s, tc);
 	return s;
 }

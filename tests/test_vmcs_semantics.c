@@ -154,6 +154,18 @@ START_TEST(registers_round_trip_and_map_to_vmcs_fields)
 }
 END_TEST
 
+START_TEST(vm_instruction_error_survives_an_exit)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(vcpu_vmread(f.vcpu, 0x1234, &v), VCPU_EVMCS_UNSUPPORTED);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	ck_assert_int_eq(vcpu_run(f.vcpu), 0);
+	/* Only VMfailValid changes it; an exit does not. */
+	ck_assert_uint_eq(insn_error(), VMX_INSN_ERR_UNSUPPORTED_VMCS_COMPONENT);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("vmcs_semantics");
@@ -170,6 +182,7 @@ static Suite *make_suite(void)
 	tcase_add_test(modern, clean_fields_are_not_written_back);
 	tcase_add_test(modern, guest_state_is_fetched_after_an_exit);
 	tcase_add_test(modern, registers_round_trip_and_map_to_vmcs_fields);
+	tcase_add_test(modern, vm_instruction_error_survives_an_exit);
 	suite_add_tcase(s, modern);
 
 	tcase_add_checked_fixture(no_ug, setup_no_ug, teardown);

@@ -8,7 +8,11 @@
  * scripted exit must be one the hardware could produce under the VMCS's
  * controls (HLT needs HLT exiting, an I/O exit a port the bitmaps
  * intercept, a MOV to CR0 a change of a host-owned bit...), else the entry
- * fails with VCPU_ESCRIPT and a message saying why.
+ * fails with VCPU_ESCRIPT and a message saying why, and changes nothing.
+ * Delivering an injected event has the architectural side effects the
+ * window logic depends on: an NMI blocks NMIs, an external interrupt
+ * clears RFLAGS.IF (as through an interrupt gate); nothing else of the
+ * guest's handler is emulated.
  *
  * Create it with vm_create() and backend "mock"; vm_options.caps selects a
  * capability profile (vcpu_mock_profile()).
@@ -85,8 +89,10 @@ LIBVCPU_API void vm_mock_set_tsc(struct vm *vm, uint64_t tsc);
  * instruction rules. Each returns 0 (VMsucceed), VCPU_EVMFAIL_INVALID, or
  * VCPU_EVMX_INSN / VCPU_EVMCS_* / VCPU_EENTRY_* (VMfailValid: the number is
  * in the current VMCS's VM-instruction error field, see
- * vm_mock_insn_error()). They act behind the core's back: use them on
- * VMCSs the core does not run, or to show what the mock refuses.
+ * vm_mock_insn_error()). VMPTRLD of a VMCS still active on another logical
+ * CPU, which the SDM leaves undefined, fails with VCPU_ESTATE. They act
+ * behind the core's back: use them on VMCSs the core does not run, or to
+ * show what the mock refuses.
  */
 LIBVCPU_API int vm_mock_vmclear(struct vm *vm, unsigned pcpu, uint64_t hpa);
 LIBVCPU_API int vm_mock_vmptrld(struct vm *vm, unsigned pcpu, uint64_t hpa);

@@ -45,11 +45,15 @@ struct vm_options {
 };
 
 /* Create a VM on a backend. Returns 0 and *out, or VCPU_ENOENT (no such
- * backend), VCPU_ENOTSUP (backend unavailable here), VCPU_ENOMEM. */
+ * backend), VCPU_ENOTSUP (backend unavailable here), VCPU_EINVAL (capability
+ * MSRs no processor reports: MAXPHYADDR outside 32-52, a zero revision id,
+ * a control or CR bit required but not allowed), VCPU_ELIMIT (more than 64
+ * logical CPUs), VCPU_ENOMEM. */
 LIBVCPU_API int vm_create(const struct vm_options *opts, struct vm **out);
 
-/* Destroy a VM and every VCPU it still has. Guest memory stays the caller's. */
-LIBVCPU_API void vm_destroy(struct vm *vm);
+/* Destroy a VM and every VCPU it still has. Guest memory stays the caller's.
+ * VCPU_EBUSY (and nothing destroyed) while one of its VCPUs is running. */
+LIBVCPU_API int vm_destroy(struct vm *vm);
 
 LIBVCPU_API const char *vm_backend_name(const struct vm *vm);
 
@@ -136,9 +140,13 @@ struct vcpu_cpuid_entry {
 };
 
 /* Replace the VM's CPUID table (copied). The default CPUID handler answers
- * from it; a leaf above the highest basic (or extended) leaf answers as the
- * highest basic leaf, as the SDM specifies. CPUID.1:ECX.OSXSAVE follows the
- * guest's CR4.OSXSAVE. */
+ * from it; a leaf above the highest leaf of its range (basic, extended
+ * 8000_0000h, or hypervisor 4000_0000h when the table has that leaf)
+ * answers as the highest basic leaf, as the SDM specifies; an absent leaf
+ * within range is zeros. Per VCPU: CPUID.1:ECX.OSXSAVE follows the guest's
+ * CR4.OSXSAVE, and the initial APIC ID (CPUID.1:EBX[31:24], CPUID.0BH/1FH:EDX)
+ * is the VCPU's id. XSETBV accepts the XCR0 bits of leaf 0DH (x87, SSE
+ * and AVX if the table has no leaf 0DH). */
 LIBVCPU_API int vm_set_cpuid(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned n);
 
 /* ---- Exit handlers -------------------------------------------------------- */
@@ -195,7 +203,8 @@ struct vcpu_booking {
 
 /* Create VCPU `id` (unique in the VM) at the processor's power-on state
  * (CS:IP = F000:FFF0, CS base FFFF0000), controls derived from the
- * capability MSRs, and load it on logical CPU `id % nr_pcpus`. */
+ * capability MSRs, and load it on logical CPU `id % nr_pcpus`. VCPUs that
+ * share a logical CPU take turns: each run makes its VMCS current there. */
 LIBVCPU_API int vcpu_create(struct vm *vm, unsigned id, struct vcpu **out);
 
 /* Run until a handler returns VCPU_EXIT_RETURN (returns 0) or something

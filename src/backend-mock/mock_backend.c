@@ -182,6 +182,11 @@ static int mock_flush(struct vcpu *vcpu, const slot_set *dirty)
 		for (; bits; bits &= bits - 1) {
 			unsigned slot = w * 64 + (unsigned)__builtin_ctzll(bits);
 
+			/* As VMWRITE would: error 12 for a component the CPU lacks. */
+			if (!slot_set_has(&vcpu->vm->supported, slot))
+				return vcpu_fail(vcpu, VCPU_EVMCS_UNSUPPORTED, "VMWRITE %s: VM-instruction "
+						 "error 12, the CPU has no such component",
+						 vmcs_field_name(vmcs_slot_field(slot)));
 			mock_store(v, slot, vcpu->vmcs.val[slot]);
 		}
 	}
@@ -192,18 +197,22 @@ static int mock_enter(struct vcpu *vcpu, bool launch)
 {
 	struct mock_vm *m = mock_vm_of(vcpu->vm);
 	struct vmx_entry_failure *f = &vcpu->entry_failure;
-	unsigned cpu = (unsigned)vcpu->pcpu;
+	const char *insn = launch ? "VMLAUNCH" : "VMRESUME";
+	struct mock_vmcs *v = current_vmcs(vcpu);
+	struct mock_plan plan;
+	unsigned number;
 	int r;
 
-	if (!current_vmcs(vcpu))
-		return vcpu_fail(vcpu, VCPU_EVMFAIL_INVALID, "VM%s: VMfailInvalid, no current VMCS on "
-				 "logical CPU %u", launch ? "LAUNCH" : "RESUME", cpu);
-	r = mock_vmentry_checks(m, cpu, launch, f);
+	if (!v)
+		return vcpu_fail(vcpu, VCPU_EVMFAIL_INVALID, "%s: VMfailInvalid, no current VMCS on "
+				 "logical CPU %d", insn, vcpu->pcpu);
+	r = mock_vmentry_checks(m, (unsigned)vcpu->pcpu, launch, f);
 	switch (r) {
 	case 0:
-		return mock_take_exit(vcpu);
+		break;
 	case VCPU_EENTRY_GUEST: {
-		/* Checks on the guest state fail as an exit with bit 31 set. */
+		/* Checks on the guest state fail as an exit with bit 31 set;
+		 * the launch state stays as it was (SDM 26.7). */
 		struct vmx_exit e = { .reason = VMX_EXIT_REASON_INVALID_STATE | VMX_EXIT_REASON_FAILED_VMENTRY,
 				      .qualification = f->qualification };
 
@@ -214,17 +223,21 @@ static int mock_enter(struct vcpu *vcpu, bool launch)
 	case VCPU_EENTRY_CONTROL:
 	case VCPU_EENTRY_HOST:
 		vcpu->has_entry_failure = true;
-		return vcpu_fail(vcpu, r, "VM%s failed (VMfailValid, VM-instruction error %u): %s [%s, SDM %s]",
-				 launch ? "LAUNCH" : "RESUME", r == VCPU_EENTRY_CONTROL ? 7 : 8, f->message,
-				 f->name, f->sdm);
-	default: {
-		unsigned number = (unsigned)current_vmcs(vcpu)->val[VMCS_SLOT_VM_INSTRUCTION_ERROR];
-
-		return vcpu_fail(vcpu, r, "VM%s failed: VMfailValid, VM-instruction error %u (%s)",
-				 launch ? "LAUNCH" : "RESUME", number,
+		return vcpu_fail(vcpu, r, "%s failed (VMfailValid, VM-instruction error %u): %s [%s, SDM %s]",
+				 insn, r == VCPU_EENTRY_CONTROL ? 7 : 8, f->message, f->name, f->sdm);
+	default:
+		number = (unsigned)v->val[VMCS_SLOT_VM_INSTRUCTION_ERROR];
+		return vcpu_fail(vcpu, r, "%s failed: VMfailValid, VM-instruction error %u (%s)", insn, number,
 				 vmx_insn_error_description(number) ? vmx_insn_error_description(number) : "?");
 	}
-	}
+	/* The exit is chosen before anything commits: a script that cannot go
+	 * on leaves the VMCS (launch state included) as it was. */
+	r = mock_prepare_exit(vcpu, &plan);
+	if (r < 0)
+		return r;
+	v->launch_state = MOCK_LAUNCHED;
+	mock_commit_exit(vcpu, &plan);
+	return 0;
 }
 
 static bool mock_core_field_supported(struct vm *vm, uint32_t field)

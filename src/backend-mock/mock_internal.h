@@ -91,12 +91,23 @@ int mock_vmclear(struct mock_vm *m, unsigned cpu, uint64_t hpa);
 int mock_vmptrld(struct mock_vm *m, unsigned cpu, uint64_t hpa);
 int mock_vmread(struct mock_vm *m, unsigned cpu, uint32_t field, uint64_t *value);
 int mock_vmwrite(struct mock_vm *m, unsigned cpu, uint32_t field, uint64_t value);
+/* VMLAUNCH/VMRESUME up to the checks: launch state, then every VM-entry
+ * check whose inputs changed. The caller commits the launch state. */
 int mock_vmentry_checks(struct mock_vm *m, unsigned cpu, bool launch, struct vmx_entry_failure *f);
 void mock_store(struct mock_vmcs *v, unsigned slot, uint64_t value);
 bool mock_field_supported(const struct vmx_caps *caps, uint32_t field);
 
-/* mock_script.c */
-int mock_take_exit(struct vcpu *vcpu);
+/* mock_script.c: the exit an entry will end in, chosen before the entry
+ * commits (nothing changes if it cannot be chosen), then delivered. */
+struct mock_plan {
+	unsigned window;			/* interrupt/NMI window exit, or 0 */
+	const struct vcpu_mock_exit *step;	/* else the scripted exit */
+};
+int mock_prepare_exit(struct vcpu *vcpu, struct mock_plan *plan);
+void mock_commit_exit(struct vcpu *vcpu, const struct mock_plan *plan);
 void mock_script_free(struct mock_vcpu *mv);
+
+/* mock_exits.c: why the processor could not produce `step`, or NULL. */
+const char *mock_exit_impossible(const struct vcpu *vcpu, const struct vcpu_mock_exit *step);
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * libvcpu - the mock's guest: a script of exits, each checked against what
- * the processor could produce under the current controls (SDM Vol. 3C
- * "Instructions That Cause VM Exits Conditionally", "Other Causes of VM
- * Exits") before it is delivered.
+ * libvcpu - the mock's guest: a script of exits. An entry first plans its
+ * exit (an open interrupt or NMI window, else the next scripted exit, which
+ * must be one the processor could produce: mock_exits.c) and only then
+ * commits: the event is delivered, the guest's changes applied, the exit
+ * information written. A plan that fails changes nothing.
  */
 #include <string.h>
 
@@ -14,236 +15,92 @@ static uint64_t hw(const struct vcpu *vcpu, unsigned slot)
 	return mock_vcpu_of(vcpu)->vmcs->val[slot];
 }
 
-static bool ctl(const struct vcpu *vcpu, unsigned slot, uint32_t bit)
+/* A guest field the exit changed: in the VMCS region, and stale in the
+ * core's cache. */
+static void guest_changed(struct vcpu *vcpu, unsigned slot, uint64_t value)
 {
-	return (hw(vcpu, slot) & bit) != 0;
+	mock_store(mock_vcpu_of(vcpu)->vmcs, slot, value);
+	vmcs_changed_by_exit(vcpu, slot);
 }
 
-static bool proc(const struct vcpu *vcpu, uint32_t bit)
+static void apply_changes(struct vcpu *vcpu, const struct vcpu_mock_exit *step)
 {
-	return ctl(vcpu, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL, bit);
-}
-
-/* Secondary controls count only when activated. */
-static bool proc2(const struct vcpu *vcpu, uint32_t bit)
-{
-	return proc(vcpu, VMX_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
-	       ctl(vcpu, VMCS_SLOT_SECONDARY_VM_EXEC_CONTROL, bit);
-}
-
-/* A bit of a bitmap page named by a VMCS address field; a page the mock
- * does not know reads as all ones. */
-static bool bitmap_bit(struct vcpu *vcpu, unsigned addr_slot, unsigned bit)
-{
-	struct mock_page *page = mock_page_find(mock_vm_of(vcpu->vm), hw(vcpu, addr_slot));
-	const uint8_t *bytes = page ? page->hva : NULL;
-
-	return !bytes || ((bytes[bit / 8] >> (bit % 8)) & 1);
-}
-
-static bool io_exits(struct vcpu *vcpu, uint64_t qual)
-{
-	struct vmx_io_access a = vmx_decode_io(qual);
-
-	if (!proc(vcpu, VMX_CPU_BASED_USE_IO_BITMAPS))
-		return proc(vcpu, VMX_CPU_BASED_UNCOND_IO_EXITING);
-	if ((unsigned)a.port + a.size > 0x10000u)
-		return true;
-	for (unsigned p = a.port; p < (unsigned)a.port + a.size; p++)
-		if (bitmap_bit(vcpu, p < 0x8000 ? VMCS_SLOT_IO_BITMAP_A : VMCS_SLOT_IO_BITMAP_B, p & 0x7fff))
-			return true;
-	return false;
-}
-
-static bool msr_exits(struct vcpu *vcpu, bool write)
-{
-	uint32_t msr = (uint32_t)vcpu->vmcs.val[SLOT_GPR_BASE + VCPU_REG_RCX];
-	unsigned base = write ? 2048 * 8 : 0;
-
-	if (!proc(vcpu, VMX_CPU_BASED_USE_MSR_BITMAPS))
-		return true;
-	if (msr <= 0x1fff)
-		return bitmap_bit(vcpu, VMCS_SLOT_MSR_BITMAP, base + msr);
-	if (msr >= 0xc0000000u && msr <= 0xc0001fffu)
-		return bitmap_bit(vcpu, VMCS_SLOT_MSR_BITMAP, base + 1024 * 8 + (msr - 0xc0000000u));
-	return true;
-}
-
-/* Exceptions exit by the exception bitmap; for #PF the error-code mask and
- * match invert the bit when they disagree (SDM "Exception Bitmap"). */
-static bool exception_exits(struct vcpu *vcpu, const struct vmx_exit *e)
-{
-	struct vmx_intr_info info = vmx_decode_intr_info(e->intr_info);
-	uint64_t bitmap = hw(vcpu, VMCS_SLOT_EXCEPTION_BITMAP);
-	bool bit;
-
-	if (!info.valid)
-		return false;
-	if (info.type == VMX_INTR_TYPE_NMI_INTR)
-		return ctl(vcpu, VMCS_SLOT_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_BASED_NMI_EXITING);
-	if (info.type != VMX_INTR_TYPE_HARD_EXCEPTION && info.type != VMX_INTR_TYPE_SOFT_EXCEPTION &&
-	    info.type != VMX_INTR_TYPE_PRIV_SW_EXCEPTION)
-		return false;
-	bit = info.vector < 32 && ((bitmap >> info.vector) & 1);
-	if (info.vector == VMX_VECTOR_PF) {
-		bool match = (e->intr_error_code & hw(vcpu, VMCS_SLOT_PAGE_FAULT_ERROR_CODE_MASK)) ==
-			     hw(vcpu, VMCS_SLOT_PAGE_FAULT_ERROR_CODE_MATCH);
-		return match ? bit : !bit;
-	}
-	return bit;
-}
-
-/* A MOV to CR0/CR4 exits if it changes a host-owned bit away from the
- * read shadow; CLTS and LMSW by their own rules. */
-static bool cr_exits(struct vcpu *vcpu, uint64_t qual)
-{
-	struct vmx_cr_access a = vmx_decode_cr_access(qual);
-	uint64_t mask0 = hw(vcpu, VMCS_SLOT_CR0_GUEST_HOST_MASK), shadow0 = hw(vcpu, VMCS_SLOT_CR0_READ_SHADOW);
-	uint64_t value = a.gpr == VCPU_REG_RSP ? hw(vcpu, VMCS_SLOT_GUEST_RSP)
-					       : vcpu->vmcs.val[SLOT_GPR_BASE + a.gpr];
-
-	switch (a.type) {
-	case VMX_CR_ACCESS_MOV_TO_CR:
-		if (a.cr == 0)
-			return ((value ^ shadow0) & mask0) != 0;
-		if (a.cr == 4)
-			return ((value ^ hw(vcpu, VMCS_SLOT_CR4_READ_SHADOW)) &
-				hw(vcpu, VMCS_SLOT_CR4_GUEST_HOST_MASK)) != 0;
-		if (a.cr == 3)
-			return proc(vcpu, VMX_CPU_BASED_CR3_LOAD_EXITING);
-		return a.cr == 8 && proc(vcpu, VMX_CPU_BASED_CR8_LOAD_EXITING);
-	case VMX_CR_ACCESS_MOV_FROM_CR:
-		if (a.cr == 3)
-			return proc(vcpu, VMX_CPU_BASED_CR3_STORE_EXITING);
-		return a.cr == 8 && proc(vcpu, VMX_CPU_BASED_CR8_STORE_EXITING);
-	case VMX_CR_ACCESS_CLTS:
-		return (mask0 & VMX_CR0_TS) && (shadow0 & VMX_CR0_TS);
-	case VMX_CR_ACCESS_LMSW:
-	default:
-		/* PE: exits if owned, shadow 0 and source 1; MP/EM/TS: if owned
-		 * and the source differs from the shadow. */
-		return ((mask0 & VMX_CR0_PE) && !(shadow0 & VMX_CR0_PE) && (a.lmsw_source & 1)) ||
-		       ((mask0 & 0xe) & (shadow0 ^ a.lmsw_source)) != 0;
-	}
-}
-
-/* Exits that happen exactly when one primary control is 1, by reason. */
-static const struct {
-	uint32_t control;
-	const char *why;
-} needs_control[VMX_NR_EXIT_REASONS] = {
-	[VMX_EXIT_REASON_INTERRUPT_WINDOW] = { VMX_CPU_BASED_INTR_WINDOW_EXITING, "interrupt-window exiting is off" },
-	[VMX_EXIT_REASON_NMI_WINDOW] = { VMX_CPU_BASED_NMI_WINDOW_EXITING, "NMI-window exiting is off" },
-	[VMX_EXIT_REASON_HLT] = { VMX_CPU_BASED_HLT_EXITING, "HLT exiting is off" },
-	[VMX_EXIT_REASON_INVLPG] = { VMX_CPU_BASED_INVLPG_EXITING, "INVLPG exiting is off" },
-	[VMX_EXIT_REASON_RDPMC] = { VMX_CPU_BASED_RDPMC_EXITING, "RDPMC exiting is off" },
-	[VMX_EXIT_REASON_RDTSC] = { VMX_CPU_BASED_RDTSC_EXITING, "RDTSC exiting is off" },
-	[VMX_EXIT_REASON_MWAIT_INSTRUCTION] = { VMX_CPU_BASED_MWAIT_EXITING, "MWAIT exiting is off" },
-	[VMX_EXIT_REASON_MONITOR_INSTRUCTION] = { VMX_CPU_BASED_MONITOR_EXITING, "MONITOR exiting is off" },
-	[VMX_EXIT_REASON_DR_ACCESS] = { VMX_CPU_BASED_MOV_DR_EXITING, "MOV-DR exiting is off" },
-	[VMX_EXIT_REASON_MONITOR_TRAP_FLAG] = { VMX_CPU_BASED_MONITOR_TRAP_FLAG, "the monitor trap flag is off" },
-};
-
-/* Why the processor could not have produced this exit, or NULL. */
-static const char *impossible(struct vcpu *vcpu, const struct vmx_exit *e)
-{
-	unsigned basic = vmx_exit_basic_reason(e);
-
-	if (!vmx_exit_reason_name(basic) || (e->reason & 0x7fff0000u & ~(VMX_EXIT_REASON_ENCLAVE_MODE |
-									 VMX_EXIT_REASON_PENDING_MTF |
-									 VMX_EXIT_REASON_FROM_ROOT)))
-		return "it is not an SDM exit reason";
-	if (needs_control[basic].control)
-		return proc(vcpu, needs_control[basic].control) ? NULL : needs_control[basic].why;
-	switch (basic) {
-	case VMX_EXIT_REASON_EXCEPTION_NMI:
-		return exception_exits(vcpu, e) ? NULL : "the exception bitmap (or NMI exiting) does not intercept it";
-	case VMX_EXIT_REASON_EXTERNAL_INTERRUPT:
-		return ctl(vcpu, VMCS_SLOT_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_BASED_EXT_INTR_MASK)
-			       ? NULL : "external-interrupt exiting is off";
-	case VMX_EXIT_REASON_RDTSCP:
-		return proc(vcpu, VMX_CPU_BASED_RDTSC_EXITING) && proc2(vcpu, VMX_SECONDARY_EXEC_ENABLE_RDTSCP)
-			       ? NULL : "RDTSCP needs enable RDTSCP and RDTSC exiting";
-	case VMX_EXIT_REASON_PAUSE_INSTRUCTION:
-		return proc(vcpu, VMX_CPU_BASED_PAUSE_EXITING) ||
-				       proc2(vcpu, VMX_SECONDARY_EXEC_PAUSE_LOOP_EXITING)
-			       ? NULL : "PAUSE exiting and pause-loop exiting are off";
-	case VMX_EXIT_REASON_IO_INSTRUCTION:
-		if (!vmx_io_qualification_valid(e->qualification))
-			return "its qualification is not an SDM I/O layout";
-		return io_exits(vcpu, e->qualification) ? NULL : "the I/O bitmaps do not intercept the port";
-	case VMX_EXIT_REASON_MSR_READ:
-	case VMX_EXIT_REASON_MSR_WRITE:
-		return msr_exits(vcpu, basic == VMX_EXIT_REASON_MSR_WRITE) ? NULL
-			       : "the MSR bitmap does not intercept the MSR in ECX";
-	case VMX_EXIT_REASON_CR_ACCESS:
-		return cr_exits(vcpu, e->qualification) ? NULL
-			       : "the CR masks, shadows and CR3/CR8 exiting controls let the access through";
-	case VMX_EXIT_REASON_EPT_VIOLATION:
-	case VMX_EXIT_REASON_EPT_MISCONFIG:
-		return proc2(vcpu, VMX_SECONDARY_EXEC_ENABLE_EPT) ? NULL : "EPT is off";
-	case VMX_EXIT_REASON_PREEMPTION_TIMER:
-		return ctl(vcpu, VMCS_SLOT_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_BASED_VMX_PREEMPTION_TIMER)
-			       ? NULL : "the VMX-preemption timer is off";
-	case VMX_EXIT_REASON_INVALID_STATE:
-	case VMX_EXIT_REASON_MSR_LOAD_FAIL:
-	case VMX_EXIT_REASON_MCE_DURING_VMENTRY:
-		/* Entry failures come from the entry checks, not the guest. */
-		return "entry failures are produced by the checks, not scripted";
-	default:
-		return NULL;	/* unconditional, or a condition the mock does not model */
-	}
-}
-
-static int apply_changes(struct vcpu *vcpu, const struct vcpu_mock_exit *step)
-{
-	struct mock_vmcs *v = mock_vcpu_of(vcpu)->vmcs;
-
 	for (unsigned i = 0; i < step->nr_changes; i++) {
 		const struct vcpu_mock_change *c = &step->changes[i];
 		unsigned slot = c->is_reg ? vmcs_slot_of_reg((enum vcpu_reg)c->id) : vmcs_slot_of(c->id);
 
 		/* Registers outside the VMCS live in the core's register file,
 		 * as a real exit stub saves them there. */
-		if (slot >= VMCS_NR_FIELD_SLOTS) {
+		if (slot >= VMCS_NR_FIELD_SLOTS)
 			vcpu->vmcs.val[slot] = c->value;
-		} else {
-			mock_store(v, slot, c->value);
-			vmcs_changed_by_exit(vcpu, slot);
-		}
+		else
+			guest_changed(vcpu, slot, c->value);
 	}
-	return 0;
 }
 
-static void record_injection(struct vcpu *vcpu)
+/*
+ * What delivering the entry's event leaves behind (SDM 26.6.1.2): an NMI
+ * blocks further NMIs until IRET; an external interrupt enters its handler
+ * with IF = 0 (the mock assumes an interrupt gate, or real mode). No other
+ * guest state is emulated: the guest's handler is whatever the script
+ * says next.
+ */
+struct delivery {
+	bool valid;
+	uint64_t intr_info;
+	uint64_t rflags;
+	uint64_t interruptibility;
+};
+
+static struct delivery injection(const struct vcpu *vcpu)
+{
+	struct delivery d = {
+		.intr_info = hw(vcpu, VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD),
+		.rflags = hw(vcpu, VMCS_SLOT_GUEST_RFLAGS),
+		.interruptibility = hw(vcpu, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO),
+	};
+	struct vmx_intr_info info = vmx_decode_intr_info((uint32_t)d.intr_info);
+
+	d.valid = info.valid;
+	if (info.valid && info.type == VMX_INTR_TYPE_NMI_INTR)
+		d.interruptibility |= VMX_GUEST_INTR_STATE_NMI;
+	if (info.valid && info.type == VMX_INTR_TYPE_EXT_INTR)
+		d.rflags &= ~VMX_RFLAGS_IF;
+	return d;
+}
+
+static void commit_injection(struct vcpu *vcpu, const struct delivery *d)
 {
 	struct mock_vcpu *mv = mock_vcpu_of(vcpu);
-	struct mock_vmcs *v = mv->vmcs;
-	uint64_t info = v->val[VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD];
 	struct vcpu_mock_event *ev;
 
-	if (!(info & VMX_INTR_INFO_VALID_MASK))
+	if (!d->valid)
 		return;
 	ev = &mv->injected[mv->injected_total++ % MOCK_INJECTED_LOG];
-	ev->intr_info = (uint32_t)info;
-	ev->error_code = (uint32_t)v->val[VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE];
-	ev->instruction_len = (uint32_t)v->val[VMCS_SLOT_VM_ENTRY_INSTRUCTION_LEN];
-	/* The event is delivered; a VM exit clears the valid bit. */
-	mock_store(v, VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD, info & ~(uint64_t)VMX_INTR_INFO_VALID_MASK);
+	ev->intr_info = (uint32_t)d->intr_info;
+	ev->error_code = (uint32_t)hw(vcpu, VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE);
+	ev->instruction_len = (uint32_t)hw(vcpu, VMCS_SLOT_VM_ENTRY_INSTRUCTION_LEN);
+	if (d->rflags != hw(vcpu, VMCS_SLOT_GUEST_RFLAGS))
+		guest_changed(vcpu, VMCS_SLOT_GUEST_RFLAGS, d->rflags);
+	if (d->interruptibility != hw(vcpu, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO))
+		guest_changed(vcpu, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO, d->interruptibility);
+	/* Delivered: the exit that follows clears the valid bit. */
+	mock_store(mock_vcpu_of(vcpu)->vmcs, VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD,
+		   d->intr_info & ~(uint64_t)VMX_INTR_INFO_VALID_MASK);
 }
 
 /* The window exits happen before the first guest instruction if the
- * window is already open (SDM "Interrupt-Window Exiting and NMI-Window
- * Exiting"). */
-static unsigned window_exit(struct vcpu *vcpu)
+ * window is open once the event (if any) is delivered (SDM "Interrupt-
+ * Window Exiting and NMI-Window Exiting": NMI windows ignore STI blocking). */
+static unsigned window_exit(const struct vcpu *vcpu, const struct delivery *d)
 {
-	uint64_t intr = hw(vcpu, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO);
+	uint64_t proc = hw(vcpu, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL);
 
-	if (proc(vcpu, VMX_CPU_BASED_NMI_WINDOW_EXITING) &&
-	    !(intr & (VMX_GUEST_INTR_STATE_NMI | VMX_GUEST_INTR_STATE_MOV_SS)))
+	if ((proc & VMX_CPU_BASED_NMI_WINDOW_EXITING) &&
+	    !(d->interruptibility & (VMX_GUEST_INTR_STATE_NMI | VMX_GUEST_INTR_STATE_MOV_SS)))
 		return VMX_EXIT_REASON_NMI_WINDOW;
-	if (proc(vcpu, VMX_CPU_BASED_INTR_WINDOW_EXITING) && (hw(vcpu, VMCS_SLOT_GUEST_RFLAGS) & VMX_RFLAGS_IF) &&
-	    !(intr & (VMX_GUEST_INTR_STATE_STI | VMX_GUEST_INTR_STATE_MOV_SS)))
+	if ((proc & VMX_CPU_BASED_INTR_WINDOW_EXITING) && (d->rflags & VMX_RFLAGS_IF) &&
+	    !(d->interruptibility & (VMX_GUEST_INTR_STATE_STI | VMX_GUEST_INTR_STATE_MOV_SS)))
 		return VMX_EXIT_REASON_INTERRUPT_WINDOW;
 	return 0;
 }
@@ -265,44 +122,53 @@ static void deliver(struct vcpu *vcpu, const struct vmx_exit *e)
 	v->val[VMCS_SLOT_IDT_VECTORING_ERROR_CODE] = e->idt_vectoring_error_code;
 	v->val[VMCS_SLOT_GUEST_LINEAR_ADDRESS] = e->guest_linear_address;
 	v->val[VMCS_SLOT_GUEST_PHYSICAL_ADDRESS] = e->guest_physical_address;
-	/* A VM exit saves EFER.LMA into the "IA-32e mode guest" control. */
-	if (lma != !!(entry & VMX_VM_ENTRY_IA32E_MODE)) {
-		mock_store(v, VMCS_SLOT_VM_ENTRY_CONTROLS, entry ^ VMX_VM_ENTRY_IA32E_MODE);
-		vmcs_changed_by_exit(vcpu, VMCS_SLOT_VM_ENTRY_CONTROLS);
-	}
+	/* A VM exit saves EFER.LMA into the "IA-32e mode guest" control
+	 * (only where the VMCS has an EFER field to say it). */
+	if (slot_set_has(&vcpu->vm->supported, VMCS_SLOT_GUEST_IA32_EFER) &&
+	    lma != !!(entry & VMX_VM_ENTRY_IA32E_MODE))
+		guest_changed(vcpu, VMCS_SLOT_VM_ENTRY_CONTROLS, entry ^ VMX_VM_ENTRY_IA32E_MODE);
 }
 
-int mock_take_exit(struct vcpu *vcpu)
+int mock_prepare_exit(struct vcpu *vcpu, struct mock_plan *plan)
 {
 	struct mock_vcpu *mv = mock_vcpu_of(vcpu);
-	const struct vcpu_mock_exit *step;
+	struct delivery d = injection(vcpu);
 	const char *why;
-	unsigned window;
 
-	record_injection(vcpu);
-	window = window_exit(vcpu);
-	if (window) {
-		struct vmx_exit e = { .reason = window };
-
-		deliver(vcpu, &e);
+	plan->window = window_exit(vcpu, &d);
+	plan->step = NULL;
+	if (plan->window)
 		return 0;
-	}
 	if (mv->next == mv->len)
 		return vcpu_fail(vcpu, VCPU_ENOSCRIPT, "mock: VCPU %u entered the guest with no scripted "
 				 "exit left", vcpu->id);
-	step = &mv->script[mv->next];
-	apply_changes(vcpu, step);
-	why = step->unchecked ? NULL : impossible(vcpu, &step->exit);
-	if (why)
-		return vcpu_fail(vcpu, VCPU_ESCRIPT, "mock: scripted exit %u (%s) cannot happen: %s",
-				 vmx_exit_basic_reason(&step->exit),
-				 vmx_exit_reason_name(vmx_exit_basic_reason(&step->exit))
-					 ? vmx_exit_reason_name(vmx_exit_basic_reason(&step->exit)) : "?",
-				 why);
-	deliver(vcpu, &step->exit);
+	plan->step = &mv->script[mv->next];
+	why = plan->step->unchecked ? NULL : mock_exit_impossible(vcpu, plan->step);
+	if (why) {
+		unsigned basic = vmx_exit_basic_reason(&plan->step->exit);
+
+		return vcpu_fail(vcpu, VCPU_ESCRIPT, "mock: scripted exit %u (%s) cannot happen: %s", basic,
+				 vmx_exit_reason_name(basic) ? vmx_exit_reason_name(basic) : "?", why);
+	}
+	return 0;
+}
+
+void mock_commit_exit(struct vcpu *vcpu, const struct mock_plan *plan)
+{
+	struct mock_vcpu *mv = mock_vcpu_of(vcpu);
+	struct delivery d = injection(vcpu);
+
+	commit_injection(vcpu, &d);
+	if (plan->window) {
+		struct vmx_exit e = { .reason = plan->window };
+
+		deliver(vcpu, &e);
+		return;
+	}
+	apply_changes(vcpu, plan->step);
+	deliver(vcpu, &plan->step->exit);
 	if (++mv->next == mv->len && mv->loop)
 		mv->next = 0;
-	return 0;
 }
 
 /* ---- public API ----------------------------------------------------------- */

@@ -253,7 +253,6 @@ int mock_vmentry_checks(struct mock_vm *m, unsigned cpu, bool launch, struct vmx
 			break;
 		}
 	}
-	v->launch_state = MOCK_LAUNCHED;
 	return 0;
 }
 
@@ -297,8 +296,14 @@ int vm_mock_vmwrite(struct vm *vm, unsigned pcpu, uint32_t field, uint64_t value
 int vm_mock_vmenter(struct vm *vm, unsigned pcpu, bool launch, struct vmx_entry_failure *failure)
 {
 	struct mock_vm *m = mock_of(vm, pcpu);
+	int r;
 
-	return m && failure ? mock_vmentry_checks(m, pcpu, launch, failure) : VCPU_EINVAL;
+	if (!m || !failure)
+		return VCPU_EINVAL;
+	r = mock_vmentry_checks(m, pcpu, launch, failure);
+	if (r == 0)
+		m->cpu[pcpu].current->launch_state = MOCK_LAUNCHED;
+	return r;
 }
 
 uint32_t vm_mock_insn_error(struct vm *vm, unsigned pcpu)

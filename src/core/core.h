@@ -15,6 +15,7 @@
 
 #define VM_MAX_MEMORY_REGIONS 32
 #define VM_MAX_VCPUS 256
+#define VM_MAX_PCPUS 64
 #define VM_MAX_CPUID_ENTRIES 256
 #define VCPU_DETAIL_LEN 320
 
@@ -37,6 +38,8 @@ struct vm {
 	bool unrestricted_guest;
 	uint64_t identity_map_gpa;	/* 0: none configured */
 	slot_set supported;		/* VMCS components the CPU has */
+	uint16_t efer_slot;		/* GUEST_IA32_EFER, or SLOT_EFER if the CPU lacks it */
+	uint16_t pat_slot;		/* GUEST_IA32_PAT, or SLOT_PAT */
 	slot_set volatile_slots;	/* slots an exit may change */
 
 	struct memory_region regions[VM_MAX_MEMORY_REGIONS];
@@ -51,8 +54,12 @@ struct vm {
 	unsigned nr_cpuid;
 	uint32_t cpuid_max_basic;	/* EAX of leaf 0 (0 if absent) */
 	uint32_t cpuid_max_extended;	/* EAX of leaf 8000_0000h (0 if absent) */
+	uint32_t cpuid_max_hypervisor;	/* EAX of leaf 4000_0000h (0 if absent) */
 
 	struct vcpu *vcpus[VM_MAX_VCPUS];
+	/* The VCPU whose VMCS is current on each logical CPU (VMPTRLD'd
+	 * last there), so one CPU can take turns among several VCPUs. */
+	struct vcpu *current[VM_MAX_PCPUS];
 };
 
 /*
@@ -85,7 +92,8 @@ struct vcpu {
 	void *backend;			/* the backend's per-VCPU data */
 	unsigned id;
 	enum vcpu_state state;
-	int pcpu;			/* -1: VMCS not current anywhere (clear) */
+	int pcpu;			/* logical CPU its VMCS is active on; -1:
+					 * clear, active nowhere */
 	bool launched;
 	bool halted;			/* set by the HLT handler while running */
 	bool in_handler;
@@ -161,6 +169,11 @@ int vmcs_flush(struct vcpu *vcpu);
 /* Skip the instruction that caused the exit (RIP += instruction length). */
 void vcpu_skip_instruction(struct vcpu *vcpu);
 
+/* The host's TSC (the backend's), and the TSC as the guest reads it: plus
+ * the TSC offset when "use TSC offsetting" is on (exit_misc.c). */
+uint64_t vcpu_host_tsc(struct vcpu *vcpu);
+uint64_t vcpu_guest_tsc(struct vcpu *vcpu);
+
 /* 64-bit mode (IA-32e and CS.L): selects operand widths in handlers. */
 bool vcpu_in_long_mode(struct vcpu *vcpu);
 
@@ -176,9 +189,10 @@ int efer_write(struct vcpu *vcpu, uint64_t v, const char **fault);
 /* Re-derive the real CR3/CR4 from the guest's paging (identity map moved). */
 void cr_sync_paging(struct vcpu *vcpu);
 
-/* Events (event.c): prepare the next entry; re-inject a cut-off event. */
+/* Events (event.c): prepare the next entry; after an exit, re-inject a
+ * cut-off event or re-block NMIs for a repeated IRET. */
 int event_prepare_entry(struct vcpu *vcpu);
-void event_save_idt_vectoring(struct vcpu *vcpu);
+void event_after_exit(struct vcpu *vcpu);
 bool event_deliverable_now(struct vcpu *vcpu);
 
 /* Default exit handlers (exit_*.c), indexed by basic reason. */

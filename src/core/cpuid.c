@@ -4,11 +4,16 @@
  * As the SDM specifies for CPUID: a leaf above the highest basic leaf (or,
  * in the 8000_0000h range, above the highest extended leaf) returns the
  * highest basic leaf's data; an absent leaf within range reads as zeros.
- * CPUID.1:ECX[27] (OSXSAVE) mirrors the guest's CR4.OSXSAVE, as on hardware.
+ * The hypervisor range 4000_0000h-4FFF_FFFFh is a range of its own when
+ * the table has leaf 4000_0000h. Per VCPU, as on hardware: CPUID.1:ECX[27]
+ * (OSXSAVE) mirrors the guest's CR4.OSXSAVE, and the initial APIC ID
+ * (CPUID.1:EBX[31:24], CPUID.0BH/1FH:EDX) is the VCPU's id.
  */
 #include "core.h"
 
 #define CPUID_OSXSAVE (1u << 27)
+#define CPUID_HV_BASE 0x40000000u
+#define CPUID_EXT_BASE 0x80000000u
 
 const struct vcpu_cpuid_entry *cpuid_find(const struct vm *vm, uint32_t leaf, uint32_t subleaf)
 {
@@ -25,9 +30,13 @@ static void cpuid_lookup(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf, uin
 {
 	const struct vm *vm = vcpu->vm;
 	const struct vcpu_cpuid_entry *e;
-	bool extended = leaf >= 0x80000000u;
+	uint32_t max = vm->cpuid_max_basic;
 
-	if (leaf > (extended ? vm->cpuid_max_extended : vm->cpuid_max_basic)) {
+	if (leaf >= CPUID_EXT_BASE)
+		max = vm->cpuid_max_extended;
+	else if (leaf >= CPUID_HV_BASE && leaf < 0x50000000u && vm->cpuid_max_hypervisor)
+		max = vm->cpuid_max_hypervisor;
+	if (leaf > max) {
 		leaf = vm->cpuid_max_basic;
 		subleaf = 0;
 	}
@@ -37,10 +46,13 @@ static void cpuid_lookup(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf, uin
 	out[2] = e ? e->ecx : 0;
 	out[3] = e ? e->edx : 0;
 	if (leaf == 1) {
+		out[1] = (out[1] & 0x00ffffffu) | (vcpu->id << 24);
 		out[2] &= ~CPUID_OSXSAVE;
 		if (cr4_guest_view(vcpu) & VMX_CR4_OSXSAVE)
 			out[2] |= CPUID_OSXSAVE;
 	}
+	if ((leaf == 0xb || leaf == 0x1f) && e)
+		out[3] = vcpu->id;
 }
 
 int exit_handle_cpuid(struct vcpu *vcpu, const struct vmx_exit *exit)

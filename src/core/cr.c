@@ -134,7 +134,7 @@ static void sync_paging_state(struct vcpu *vcpu, uint64_t cr0_virt)
 
 static uint64_t guest_efer(struct vcpu *vcpu)
 {
-	return vmcs_val(vcpu, VMCS_SLOT_GUEST_IA32_EFER);
+	return vmcs_val(vcpu, vcpu->vm->efer_slot);
 }
 
 static void set_long_mode_active(struct vcpu *vcpu, bool active)
@@ -144,7 +144,7 @@ static void set_long_mode_active(struct vcpu *vcpu, bool active)
 	/* EFER.LMA and the "IA-32e mode guest" entry control move together. */
 	efer = active ? efer | VMX_EFER_LMA : efer & ~VMX_EFER_LMA;
 	entry = active ? entry | VMX_VM_ENTRY_IA32E_MODE : entry & ~VMX_VM_ENTRY_IA32E_MODE;
-	vmcs_put(vcpu, VMCS_SLOT_GUEST_IA32_EFER, efer);
+	vmcs_put(vcpu, vcpu->vm->efer_slot, efer);
 	vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_CONTROLS, entry);
 }
 
@@ -224,13 +224,14 @@ static int cr3_write(struct vcpu *vcpu, uint64_t v, const char **fault)
 	struct vm *vm = vcpu->vm;
 	uint64_t old = cr3_guest_view(vcpu);
 
-	/* Bit 63 is the PCID "no flush" hint with CR4.PCIDE, not an address bit. */
-	if ((v & ~(1ull << 63)) >> vm->caps.maxphyaddr) {
+	/* With CR4.PCIDE, bit 63 is the "no flush" hint, not an address bit;
+	 * without it, it is as reserved as the bits beyond MAXPHYADDR. */
+	if (cr4_guest_view(vcpu) & VMX_CR4_PCIDE)
+		v &= ~(1ull << 63);
+	if (v >> vm->caps.maxphyaddr) {
 		*fault = "sets bits beyond the physical-address width";
 		return VCPU_EINVAL;
 	}
-	if (cr4_guest_view(vcpu) & VMX_CR4_PCIDE)
-		v &= ~(1ull << 63);
 	if (vm->unrestricted_guest) {
 		vmcs_put(vcpu, VMCS_SLOT_GUEST_CR3, v);
 	} else {
@@ -266,7 +267,7 @@ int efer_write(struct vcpu *vcpu, uint64_t v, const char **fault)
 	if (*fault)
 		return VCPU_EINVAL;
 	v = (v & writable) | (old & VMX_EFER_LMA);
-	vmcs_put(vcpu, VMCS_SLOT_GUEST_IA32_EFER, v);
+	vmcs_put(vcpu, vcpu->vm->efer_slot, v);
 	if (old != v)
 		return tell_memory(vcpu, VCPU_PAGING_EFER, old, v);
 	return 0;
@@ -373,9 +374,13 @@ int exit_handle_cr_access(struct vcpu *vcpu, const struct vmx_exit *exit)
 		r = cr_write(vcpu, a.cr, value, &fault);
 		break;
 	case VMX_CR_ACCESS_MOV_FROM_CR:
-		r = cr_read(vcpu, a.cr, &value);
-		if (r == 0)
-			vcpu_set_gpr(vcpu, a.gpr, vcpu_in_long_mode(vcpu) ? value : value & 0xffffffffull);
+		if (cr_read(vcpu, a.cr, &value) < 0) {
+			/* No such control register: #UD, as the instruction would. */
+			vcpu_raise_ud(vcpu);
+			return VCPU_EXIT_RESUME;
+		}
+		vcpu_set_gpr(vcpu, a.gpr, vcpu_in_long_mode(vcpu) ? value : value & 0xffffffffull);
+		r = 0;
 		break;
 	case VMX_CR_ACCESS_CLTS:
 		r = cr0_write(vcpu, cr0_guest_view(vcpu) & ~VMX_CR0_TS, &fault);
@@ -388,11 +393,12 @@ int exit_handle_cr_access(struct vcpu *vcpu, const struct vmx_exit *exit)
 			      &fault);
 		break;
 	}
-	if (r == VCPU_EINVAL) {
+	if (r < 0 && fault) {
 		/* What the processor would have done without the exit. */
 		vcpu_raise_gp(vcpu);
 		return VCPU_EXIT_RESUME;
 	}
+	/* Anything else failed the embedder's callback: the run fails. */
 	if (r < 0)
 		return r;
 	vcpu_skip_instruction(vcpu);

@@ -97,26 +97,35 @@ static void inject(struct vcpu *vcpu, uint8_t vector, enum vmx_intr_type type, b
 		vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE, code);
 }
 
-/* Real mode delivers through the IVT and pushes no error code; with
- * unrestricted guest and CR0.PE = 0 the entry checks even forbid one. */
+/* The entry checks (SDM 26.2.1.3) tie deliver-error-code to the real
+ * CR0.PE: 1 for these vectors in protected mode, 0 in (unrestricted) real
+ * mode, where the IVT takes no error code. */
 static bool delivers_error_code(struct vcpu *vcpu, uint8_t vector)
 {
-	return vmx_vector_has_error_code(vector) && (cr0_guest_view(vcpu) & VMX_CR0_PE);
+	return vmx_vector_has_error_code(vector) && (vmcs_val(vcpu, VMCS_SLOT_GUEST_CR0) & VMX_CR0_PE);
+}
+
+static uint64_t interruptibility(struct vcpu *vcpu)
+{
+	return vmcs_val(vcpu, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO);
 }
 
 static bool interrupt_blocked(struct vcpu *vcpu)
 {
-	uint64_t intr = vmcs_val(vcpu, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO);
-
 	return !(vmcs_val(vcpu, VMCS_SLOT_GUEST_RFLAGS) & VMX_RFLAGS_IF) ||
-	       (intr & (VMX_GUEST_INTR_STATE_STI | VMX_GUEST_INTR_STATE_MOV_SS));
+	       (interruptibility(vcpu) & (VMX_GUEST_INTR_STATE_STI | VMX_GUEST_INTR_STATE_MOV_SS));
 }
 
+/* Blocking an NMI-window exit waits out (STI blocking does not count). */
+static bool nmi_window_closed(struct vcpu *vcpu)
+{
+	return interruptibility(vcpu) & (VMX_GUEST_INTR_STATE_NMI | VMX_GUEST_INTR_STATE_MOV_SS);
+}
+
+/* NMI injection also waits out an STI shadow, as processors may require. */
 static bool nmi_blocked(struct vcpu *vcpu)
 {
-	uint64_t intr = vmcs_val(vcpu, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO);
-
-	return intr & (VMX_GUEST_INTR_STATE_NMI | VMX_GUEST_INTR_STATE_MOV_SS | VMX_GUEST_INTR_STATE_STI);
+	return nmi_window_closed(vcpu) || (interruptibility(vcpu) & VMX_GUEST_INTR_STATE_STI);
 }
 
 bool event_deliverable_now(struct vcpu *vcpu)
@@ -129,44 +138,66 @@ bool event_deliverable_now(struct vcpu *vcpu)
 	return vector >= 0 && !interrupt_blocked(vcpu) && (uint64_t)(vector >> 4) > vcpu->tpr;
 }
 
+/* Pick this entry's event from the queue, if one can go in now. */
+static bool inject_one(struct vcpu *vcpu)
+{
+	struct pending_events *ev = &vcpu->events;
+	int vector = highest_pending_vector(ev);
+
+	if (ev->exception) {
+		ev->exception = false;
+		inject(vcpu, ev->exception_vector, VMX_INTR_TYPE_HARD_EXCEPTION,
+		       delivers_error_code(vcpu, ev->exception_vector), ev->exception_error_code);
+		return true;
+	}
+	if (ev->nmi && !nmi_blocked(vcpu)) {
+		ev->nmi = false;
+		inject(vcpu, VMX_VECTOR_NMI, VMX_INTR_TYPE_NMI_INTR, false, 0);
+		return true;
+	}
+	/* The TPR (CR8) masks priority classes at or below it. */
+	if (vector >= 0 && !interrupt_blocked(vcpu) && (uint64_t)(vector >> 4) > vcpu->tpr) {
+		ev->irr[vector / 64] &= ~(1ull << (vector % 64));
+		inject(vcpu, (uint8_t)vector, VMX_INTR_TYPE_EXT_INTR, false, 0);
+		return true;
+	}
+	return false;
+}
+
 int event_prepare_entry(struct vcpu *vcpu)
 {
 	struct pending_events *ev = &vcpu->events;
-	bool injected = false;
-	int vector;
+	bool vnmi = vmcs_val(vcpu, VMCS_SLOT_PIN_BASED_VM_EXEC_CONTROL) & VMX_PIN_BASED_VIRTUAL_NMIS;
+	bool busy, sti_only, nmi_window, intr_window;
 
-	/* One event per entry; a re-injected one goes first. */
-	if (vmcs_val(vcpu, VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD) & VMX_INTR_INFO_VALID_MASK)
-		return 0;
+	/* Without unrestricted guest, real mode runs in virtual-8086 mode,
+	 * where an injected event would go through the protected-mode IDT;
+	 * the real-mode emulator (src/emulate) must deliver it via the IVT. */
+	if (!vcpu->vm->unrestricted_guest && !(cr0_guest_view(vcpu) & VMX_CR0_PE))
+		return vcpu_fail(vcpu, VCPU_ENOTSUP, "an event for a real-mode guest without unrestricted "
+				 "guest needs delivery through the IVT by the real-mode emulator, which is "
+				 "not built yet");
 
-	vector = highest_pending_vector(ev);
-	if (ev->exception) {
-		ev->exception = false;
-		injected = true;
-		inject(vcpu, ev->exception_vector, VMX_INTR_TYPE_HARD_EXCEPTION,
-		       delivers_error_code(vcpu, ev->exception_vector), ev->exception_error_code);
-	} else if (ev->nmi && !nmi_blocked(vcpu)) {
-		ev->nmi = false;
-		injected = true;
-		inject(vcpu, VMX_VECTOR_NMI, VMX_INTR_TYPE_NMI_INTR, false, 0);
-	} else if (vector >= 0 && !interrupt_blocked(vcpu) && (uint64_t)(vector >> 4) > vcpu->tpr) {
-		/* The TPR (CR8) masks priority classes at or below it. */
-		ev->irr[vector / 64] &= ~(1ull << (vector % 64));
-		injected = true;
-		inject(vcpu, (uint8_t)vector, VMX_INTR_TYPE_EXT_INTR, false, 0);
-	}
+	/* One event per entry; one already there (re-injected) goes first. */
+	busy = vmcs_val(vcpu, VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD) & VMX_INTR_INFO_VALID_MASK;
+	if (!busy)
+		busy = inject_one(vcpu);
 	update_any(ev);
 
 	/*
 	 * What still waits asks for the exit that opens its window: when the
-	 * guest blocks it, or when this entry's delivery will. An interrupt
-	 * held back only by the TPR waits for the guest's next CR8 write
-	 * instead; a window exit would repeat forever while IF stays 1.
+	 * guest blocks it, or when this entry's delivery will. An NMI held
+	 * back only by an STI shadow (which NMI windows ignore), or on a CPU
+	 * without virtual NMIs, takes the interrupt window instead. An
+	 * interrupt held back only by the TPR waits for the guest's next CR8
+	 * write: a window exit would repeat forever while IF stays 1.
 	 */
-	vector = highest_pending_vector(ev);
-	set_window_exiting(vcpu, VMX_CPU_BASED_NMI_WINDOW_EXITING, ev->nmi);
-	set_window_exiting(vcpu, VMX_CPU_BASED_INTR_WINDOW_EXITING,
-			   vector >= 0 && (injected || interrupt_blocked(vcpu)));
+	sti_only = ev->nmi && !nmi_window_closed(vcpu) && nmi_blocked(vcpu);
+	nmi_window = ev->nmi && vnmi && !sti_only;
+	intr_window = (highest_pending_vector(ev) >= 0 && (busy || interrupt_blocked(vcpu))) ||
+		      (ev->nmi && !nmi_window);
+	set_window_exiting(vcpu, VMX_CPU_BASED_NMI_WINDOW_EXITING, nmi_window);
+	set_window_exiting(vcpu, VMX_CPU_BASED_INTR_WINDOW_EXITING, intr_window);
 	return 0;
 }
 
@@ -181,18 +212,37 @@ int exit_handle_interrupt_window(struct vcpu *vcpu, const struct vmx_exit *exit)
 	return VCPU_EXIT_RESUME;
 }
 
-void event_save_idt_vectoring(struct vcpu *vcpu)
+/*
+ * After an exit: re-inject exactly the event whose delivery it cut off
+ * (software events need their instruction length again), or, if it
+ * interrupted an IRET that had unblocked NMIs, block NMIs again as that
+ * IRET will run once more (SDM "Information for VM Exits Due to Vectored
+ * Events" and "Information About NMI Unblocking Due to IRET").
+ */
+void event_after_exit(struct vcpu *vcpu)
 {
 	const struct vmx_exit *e = &vcpu->exit;
 	struct vmx_intr_info info = vmx_decode_intr_info(e->idt_vectoring_info);
+	unsigned basic = vmx_exit_basic_reason(e);
+	bool unblocked;
 
-	/* Re-inject exactly what was being delivered; software events need
-	 * their instruction length again (SDM 27.2.4 / 28.3.3). */
-	vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD,
-		 e->idt_vectoring_info & ~(uint32_t)VMX_INTR_INFO_RESVD_BITS_MASK);
-	if (info.has_error_code)
-		vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE, e->idt_vectoring_error_code);
-	if (info.type == VMX_INTR_TYPE_SOFT_INTR || info.type == VMX_INTR_TYPE_SOFT_EXCEPTION ||
-	    info.type == VMX_INTR_TYPE_PRIV_SW_EXCEPTION)
-		vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_INSTRUCTION_LEN, e->instruction_len);
+	if (info.valid) {
+		vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD,
+			 e->idt_vectoring_info & ~(uint32_t)VMX_INTR_INFO_RESVD_BITS_MASK);
+		if (info.has_error_code)
+			vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE, e->idt_vectoring_error_code);
+		if (info.type == VMX_INTR_TYPE_SOFT_INTR || info.type == VMX_INTR_TYPE_SOFT_EXCEPTION ||
+		    info.type == VMX_INTR_TYPE_PRIV_SW_EXCEPTION)
+			vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_INSTRUCTION_LEN, e->instruction_len);
+		return;
+	}
+	if (basic == VMX_EXIT_REASON_EXCEPTION_NMI)
+		unblocked = (e->intr_info & VMX_INTR_INFO_VALID_MASK) && (e->intr_info & VMX_INTR_INFO_UNBLOCK_NMI) &&
+			    (e->intr_info & VMX_INTR_INFO_VECTOR_MASK) != VMX_VECTOR_DF;
+	else
+		unblocked = (basic == VMX_EXIT_REASON_EPT_VIOLATION || basic == VMX_EXIT_REASON_PML_FULL) &&
+			    (e->qualification & (1u << 12));
+	if (unblocked)
+		vmcs_put(vcpu, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO,
+			 interruptibility(vcpu) | VMX_GUEST_INTR_STATE_NMI);
 }

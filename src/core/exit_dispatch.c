@@ -10,13 +10,20 @@
  */
 #include "core.h"
 
+static const char *reason_name(unsigned basic)
+{
+	const char *name = vmx_exit_reason_name(basic);
+
+	return name ? name : "not an SDM exit reason";
+}
+
 static int exit_unhandled(struct vcpu *vcpu, const struct vmx_exit *exit)
 {
 	unsigned basic = vmx_exit_basic_reason(exit);
 
 	return vcpu_fail(vcpu, VCPU_EUNHANDLED_EXIT,
 			 "exit reason %u (%s) has no handler: qualification 0x%llx, RIP 0x%llx",
-			 basic, vmx_exit_reason_name(basic), (unsigned long long)exit->qualification,
+			 basic, reason_name(basic), (unsigned long long)exit->qualification,
 			 (unsigned long long)vmcs_val(vcpu, VMCS_SLOT_GUEST_RIP));
 }
 
@@ -124,6 +131,13 @@ int vcpu_default_exit_handler(struct vcpu *vcpu, const struct vmx_exit *exit)
 	return default_exit_handlers[basic](vcpu, exit);
 }
 
+/* Bit 31 comes only with the entry-failure reasons (SDM Appendix C). */
+static bool failure_reason(unsigned basic)
+{
+	return basic == VMX_EXIT_REASON_INVALID_STATE || basic == VMX_EXIT_REASON_MSR_LOAD_FAIL ||
+	       basic == VMX_EXIT_REASON_MCE_DURING_VMENTRY;
+}
+
 int exit_dispatch(struct vcpu *vcpu)
 {
 	const struct vmx_exit *exit = &vcpu->exit;
@@ -131,6 +145,13 @@ int exit_dispatch(struct vcpu *vcpu)
 	const struct exit_handler *h;
 	int r;
 
+	/* A failed entry first: no guest instruction ran, so no handler for
+	 * an instruction may act on it. */
+	if (vmx_exit_is_failed_entry(exit) != failure_reason(basic))
+		return vcpu_fail(vcpu, VCPU_EUNHANDLED_EXIT,
+				 "exit reason 0x%x: basic reason %u (%s) %s the entry-failure bit, which "
+				 "no processor reports", exit->reason, basic, reason_name(basic),
+				 vmx_exit_is_failed_entry(exit) ? "with" : "without");
 	if (basic >= VMX_NR_EXIT_REASONS)
 		return vcpu_default_exit_handler(vcpu, exit);
 	h = &vcpu->vm->handlers[basic];

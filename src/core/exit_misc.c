@@ -46,8 +46,15 @@ static int reflect_exception(struct vcpu *vcpu, const struct vmx_exit *exit)
 			vcpu_inject_nmi(vcpu);
 		}
 	}
+	/* What the exception reports outside the stack: the faulting address
+	 * for #PF, the debug conditions (B0-B3, BD, BS) for #DB. */
 	if ((info & VMX_INTR_INFO_VECTOR_MASK) == VMX_VECTOR_PF)
 		vmcs_put(vcpu, SLOT_CR2, exit->qualification);
+	if ((info & VMX_INTR_INFO_VECTOR_MASK) == VMX_VECTOR_DB) {
+		uint64_t conditions = 0xf | (1u << 13) | (1u << 14);
+
+		vmcs_put(vcpu, SLOT_DR6, (vmcs_val(vcpu, SLOT_DR6) & ~conditions) | (exit->qualification & conditions));
+	}
 	vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD, info);
 	if (info & VMX_INTR_INFO_DELIVER_CODE_MASK)
 		vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE, code);
@@ -86,8 +93,9 @@ int exit_handle_exception_nmi(struct vcpu *vcpu, const struct vmx_exit *exit)
 	}
 }
 
-/* A host interrupt arrived while the guest ran. In user space the host
- * kernel has already taken it; in ring 0 the embedder registers a handler. */
+/* A host interrupt arrived while the guest ran. Without "acknowledge
+ * interrupt on exit" (the core's default) it is still pending in the host's
+ * interrupt controller, which delivers it once the host enables interrupts. */
 int exit_handle_external_interrupt(struct vcpu *vcpu, const struct vmx_exit *exit)
 {
 	(void)vcpu;
@@ -119,21 +127,27 @@ int exit_handle_pause(struct vcpu *vcpu, const struct vmx_exit *exit)
 	return VCPU_EXIT_RETURN;
 }
 
-static uint64_t guest_tsc(struct vcpu *vcpu)
+uint64_t vcpu_host_tsc(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	uint64_t host = vm->ops->host_tsc ? vm->ops->host_tsc(vm) : 0;
+
+	return vm->ops->host_tsc ? vm->ops->host_tsc(vm) : 0;
+}
+
+uint64_t vcpu_guest_tsc(struct vcpu *vcpu)
+{
+	uint64_t tsc = vcpu_host_tsc(vcpu);
 
 	if (vmcs_val(vcpu, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL) & VMX_CPU_BASED_USE_TSC_OFFSETTING)
-		return host + vmcs_val(vcpu, VMCS_SLOT_TSC_OFFSET);
-	return host;
+		tsc += vmcs_val(vcpu, VMCS_SLOT_TSC_OFFSET);
+	return tsc;
 }
 
 /* RDTSC / RDTSCP with "RDTSC exiting": EDX:EAX = host TSC + TSC offset,
  * and ECX = IA32_TSC_AUX for RDTSCP. */
 int exit_handle_rdtsc(struct vcpu *vcpu, const struct vmx_exit *exit)
 {
-	uint64_t tsc = guest_tsc(vcpu);
+	uint64_t tsc = vcpu_guest_tsc(vcpu);
 
 	vcpu_set_gpr(vcpu, VCPU_REG_RAX, tsc & 0xffffffffull);
 	vcpu_set_gpr(vcpu, VCPU_REG_RDX, tsc >> 32);
@@ -172,9 +186,27 @@ int exit_handle_vmcall(struct vcpu *vcpu, const struct vmx_exit *exit)
 	return r ? VCPU_EXIT_RETURN : VCPU_EXIT_RESUME;
 }
 
-/* XSETBV exits unconditionally. It needs CPL 0 and CR4.OSXSAVE, ECX must
- * name XCR0, XCR0 must keep x87 (bit 0) and AVX (bit 2) needs SSE (bit 1);
- * else #GP (SDM Vol. 2 XSETBV). */
+/* XCR0 bits the guest may set: CPUID.(EAX=0DH,ECX=0):EDX:EAX, or x87, SSE
+ * and AVX when the table says nothing. */
+static uint64_t xcr0_supported(const struct vm *vm)
+{
+	const struct vcpu_cpuid_entry *e = cpuid_find(vm, 0xd, 0);
+
+	return e ? ((uint64_t)e->edx << 32) | e->eax : 0x7;
+}
+
+/* XSETBV (SDM Vol. 2): #GP unless CPL 0, ECX = 0 (XCR0), x87 set, every
+ * bit supported, AVX only with SSE, the AVX-512 bits 7:5 all or none and
+ * only with AVX, and the AMX bits 18:17 both or none. Without CR4.OSXSAVE
+ * it is #UD, which takes priority over the exit. */
+static bool xcr0_valid(const struct vm *vm, uint64_t v)
+{
+	uint64_t avx512 = v & 0xe0, amx = v & 0x60000;
+
+	return (v & 1) && !(v & ~xcr0_supported(vm)) && (!(v & 4) || (v & 2)) &&
+	       (!avx512 || (avx512 == 0xe0 && (v & 4))) && (!amx || amx == 0x60000);
+}
+
 int exit_handle_xsetbv(struct vcpu *vcpu, const struct vmx_exit *exit)
 {
 	uint64_t value = (vcpu_gpr(vcpu, VCPU_REG_RDX) << 32) |
@@ -182,8 +214,11 @@ int exit_handle_xsetbv(struct vcpu *vcpu, const struct vmx_exit *exit)
 	unsigned cpl = (unsigned)(vmcs_val(vcpu, VMCS_SLOT_GUEST_SS_AR_BYTES) >> VMX_AR_DPL_SHIFT) & 3;
 
 	(void)exit;
-	if (cpl != 0 || (vcpu_gpr(vcpu, VCPU_REG_RCX) & 0xffffffffull) != 0 || !(value & 1) ||
-	    ((value & 4) && !(value & 2)) || !(cr4_guest_view(vcpu) & VMX_CR4_OSXSAVE)) {
+	if (!(cr4_guest_view(vcpu) & VMX_CR4_OSXSAVE)) {
+		vcpu_raise_ud(vcpu);
+		return VCPU_EXIT_RESUME;
+	}
+	if (cpl != 0 || (vcpu_gpr(vcpu, VCPU_REG_RCX) & 0xffffffffull) != 0 || !xcr0_valid(vcpu->vm, value)) {
 		vcpu_raise_gp(vcpu);
 		return VCPU_EXIT_RESUME;
 	}

@@ -99,7 +99,7 @@ static uint64_t segment_base(struct vcpu *vcpu, unsigned seg)
 	};
 
 	/* 64-bit mode ignores the bases of ES, CS, SS and DS. */
-	if (seg >= 6 || (vcpu_in_long_mode(vcpu) && seg < VMX_SEG_FS))
+	if (vcpu_in_long_mode(vcpu) && seg < VMX_SEG_FS)
 		return 0;
 	return vmcs_val(vcpu, base_slot[seg]);
 }
@@ -118,10 +118,10 @@ static int io_string(struct vcpu *vcpu, const struct vmx_exit *exit, const struc
 	int64_t step = (vmcs_val(vcpu, VMCS_SLOT_GUEST_RFLAGS) & VMX_RFLAGS_DF) ? -(int64_t)a->size : a->size;
 	int r = 0;
 
-	if (!bits)
+	if (!bits || seg > VMX_SEG_GS)
 		return vcpu_fail(vcpu, VCPU_EUNHANDLED_EXIT,
-				 "INS/OUTS instruction information 0x%x has an address size the SDM "
-				 "does not define", exit->instruction_info);
+				 "INS/OUTS instruction information 0x%x has an address size or segment "
+				 "the SDM does not define", exit->instruction_info);
 	if (cr0_guest_view(vcpu) & VMX_CR0_PG)
 		return vcpu_fail(vcpu, VCPU_ENOTSUP,
 				 "string I/O on port 0x%x with guest paging on needs a page walk, which "

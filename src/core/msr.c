@@ -24,27 +24,20 @@ static bool pat_valid(uint64_t v)
 	return true;
 }
 
-static uint64_t host_tsc(struct vcpu *vcpu)
-{
-	struct vm *vm = vcpu->vm;
-
-	return vm->ops->host_tsc ? vm->ops->host_tsc(vm) : 0;
-}
-
 static bool msr_read(struct vcpu *vcpu, uint32_t msr, uint64_t *v)
 {
 	switch (msr) {
 	case VMX_MSR_IA32_TSC:
-		*v = host_tsc(vcpu) + vmcs_val(vcpu, VMCS_SLOT_TSC_OFFSET);
+		*v = vcpu_guest_tsc(vcpu);
 		return true;
 	case VMX_MSR_IA32_TSC_AUX:
 		*v = vcpu->tsc_aux;
 		return true;
 	case VMX_MSR_IA32_EFER:
-		*v = vmcs_val(vcpu, VMCS_SLOT_GUEST_IA32_EFER);
+		*v = vmcs_val(vcpu, vcpu->vm->efer_slot);
 		return true;
 	case VMX_MSR_IA32_PAT:
-		*v = vmcs_val(vcpu, VMCS_SLOT_GUEST_IA32_PAT);
+		*v = vmcs_val(vcpu, vcpu->vm->pat_slot);
 		return true;
 	case VMX_MSR_IA32_SYSENTER_CS:
 		*v = vmcs_val(vcpu, VMCS_SLOT_GUEST_SYSENTER_CS);
@@ -76,47 +69,53 @@ static bool msr_read(struct vcpu *vcpu, uint32_t msr, uint64_t *v)
 	}
 }
 
-/* Returns false where the guest would get #GP. */
-static bool msr_write(struct vcpu *vcpu, uint32_t msr, uint64_t v)
+/* 0, MSR_FAULT where the guest would get #GP, or an error that fails the
+ * run (from the paging callback). */
+#define MSR_FAULT 1
+
+static int msr_write(struct vcpu *vcpu, uint32_t msr, uint64_t v)
 {
 	const char *fault;
+	int r;
 
 	switch (msr) {
 	case VMX_MSR_IA32_TSC:
-		vmcs_put(vcpu, VMCS_SLOT_TSC_OFFSET, v - host_tsc(vcpu));
-		return true;
+		/* The guest sets its TSC: offset it from the host's. */
+		vmcs_put(vcpu, VMCS_SLOT_TSC_OFFSET, v - vcpu_host_tsc(vcpu));
+		return 0;
 	case VMX_MSR_IA32_TSC_AUX:
 		if (v >> 32)
-			return false;
+			return MSR_FAULT;
 		vcpu->tsc_aux = v;
-		return true;
+		return 0;
 	case VMX_MSR_IA32_EFER:
-		return efer_write(vcpu, v, &fault) == 0;
+		r = efer_write(vcpu, v, &fault);
+		return r < 0 && fault ? MSR_FAULT : r;
 	case VMX_MSR_IA32_PAT:
 		if (!pat_valid(v))
-			return false;
-		vmcs_put(vcpu, VMCS_SLOT_GUEST_IA32_PAT, v);
-		return true;
+			return MSR_FAULT;
+		vmcs_put(vcpu, vcpu->vm->pat_slot, v);
+		return 0;
 	case VMX_MSR_IA32_SYSENTER_CS:
 		vmcs_put(vcpu, VMCS_SLOT_GUEST_SYSENTER_CS, v & 0xffffffffull);
-		return true;
+		return 0;
 	case VMX_MSR_IA32_SYSENTER_ESP:
 	case VMX_MSR_IA32_SYSENTER_EIP:
 	case VMX_MSR_IA32_FS_BASE:
 	case VMX_MSR_IA32_GS_BASE:
 		if (!canonical(v))
-			return false;
+			return MSR_FAULT;
 		vmcs_put(vcpu, msr == VMX_MSR_IA32_SYSENTER_ESP ? VMCS_SLOT_GUEST_SYSENTER_ESP
 			       : msr == VMX_MSR_IA32_SYSENTER_EIP ? VMCS_SLOT_GUEST_SYSENTER_EIP
 			       : msr == VMX_MSR_IA32_FS_BASE ? VMCS_SLOT_GUEST_FS_BASE
 							     : VMCS_SLOT_GUEST_GS_BASE,
 			 v);
-		return true;
+		return 0;
 	case VMX_MSR_IA32_DEBUGCTL:
 		/* No debug-store or branch tracing is offered: only 0 is valid. */
-		return v == 0;
+		return v == 0 ? 0 : MSR_FAULT;
 	default:
-		return false;
+		return MSR_FAULT;
 	}
 }
 
@@ -139,11 +138,16 @@ int exit_handle_msr_write(struct vcpu *vcpu, const struct vmx_exit *exit)
 {
 	uint64_t v = (vcpu_gpr(vcpu, VCPU_REG_RDX) << 32) | (vcpu_gpr(vcpu, VCPU_REG_RAX) & 0xffffffffull);
 
+	int r;
+
 	(void)exit;
-	if (!msr_write(vcpu, (uint32_t)vcpu_gpr(vcpu, VCPU_REG_RCX), v)) {
+	r = msr_write(vcpu, (uint32_t)vcpu_gpr(vcpu, VCPU_REG_RCX), v);
+	if (r == MSR_FAULT) {
 		vcpu_raise_gp(vcpu);
 		return VCPU_EXIT_RESUME;
 	}
+	if (r < 0)
+		return r;
 	vcpu_skip_instruction(vcpu);
 	return VCPU_EXIT_RESUME;
 }

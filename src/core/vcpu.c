@@ -32,6 +32,51 @@ static int vcpu_usable(const struct vcpu *vcpu)
 	return 0;
 }
 
+/* A VMX instruction failed: the VM-instruction error the backend left is
+ * the one a VMREAD must see next. */
+static int vmx_insn_failed(struct vcpu *vcpu, int err, const char *what, int pcpu)
+{
+	slot_set_del(&vcpu->vmcs.cached, VMCS_SLOT_VM_INSTRUCTION_ERROR);
+	if (vcpu->detail[0])
+		return err;
+	return vcpu_fail(vcpu, err, "%s on logical CPU %d failed: %s", what, pcpu, vcpu_strerror(err));
+}
+
+/* VMPTRLD on `pcpu` unless the VMCS is already current there. */
+static int load_on(struct vcpu *vcpu, unsigned pcpu)
+{
+	struct vm *vm = vcpu->vm;
+	int r;
+
+	if (vm->current[pcpu] == vcpu)
+		return 0;
+	r = vm->ops->vmptrld(vcpu, pcpu);
+	if (r < 0)
+		return vmx_insn_failed(vcpu, r, "VMPTRLD", (int)pcpu);
+	vm->current[pcpu] = vcpu;
+	vcpu->pcpu = (int)pcpu;
+	return 0;
+}
+
+/* VMCLEAR where the VMCS is active: its data reaches memory, it is current
+ * nowhere, and the launch state is clear (the next entry is VMLAUNCH). */
+static int clear(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	int pcpu = vcpu->pcpu, r;
+
+	if (pcpu < 0)
+		return 0;
+	r = vm->ops->vmclear(vcpu);
+	if (r < 0)
+		return vmx_insn_failed(vcpu, r, "VMCLEAR", pcpu);
+	if (vm->current[pcpu] == vcpu)
+		vm->current[pcpu] = NULL;
+	vcpu->pcpu = -1;
+	vcpu->launched = false;
+	return 0;
+}
+
 int vcpu_create(struct vm *vm, unsigned id, struct vcpu **out)
 {
 	struct vcpu *vcpu;
@@ -71,14 +116,14 @@ int vcpu_create(struct vm *vm, unsigned id, struct vcpu **out)
 	vcpu_setup_controls(vcpu);
 	vcpu_setup_power_on_state(vcpu);
 
+	/* A new VMCS region is VMCLEARed before its first VMPTRLD. */
 	r = vm->ops->vmclear(vcpu);
 	if (r == 0)
-		r = vm->ops->vmptrld(vcpu, id % vm->nr_pcpus);
+		r = load_on(vcpu, id % vm->nr_pcpus);
 	if (r < 0) {
 		vm->ops->vcpu_fini(vcpu);
 		goto fail_free;
 	}
-	vcpu->pcpu = (int)(id % vm->nr_pcpus);
 	vm->vcpus[id] = vcpu;
 	*out = vcpu;
 	return 0;
@@ -96,11 +141,8 @@ int vcpu_destroy(struct vcpu *vcpu)
 
 	if (r < 0)
 		return r;
-	if (vcpu->pcpu >= 0)
-		vcpu->vm->ops->vmclear(vcpu);
+	clear(vcpu);
 	vcpu->vm->ops->vcpu_fini(vcpu);
-	vcpu->pcpu = -1;
-	vcpu->launched = false;
 	vcpu->state = VCPU_STATE_DESTROYED;
 	return 0;
 }
@@ -127,19 +169,12 @@ int vcpu_migrate(struct vcpu *vcpu, unsigned pcpu)
 				 vcpu->vm->nr_pcpus);
 	if ((int)pcpu == vcpu->pcpu)
 		return 0;
-	/* VMCLEAR where it was: its data reaches memory and the launch state
-	 * becomes clear, so the next entry must be a VMLAUNCH. */
-	if (vcpu->pcpu >= 0) {
-		r = vcpu->vm->ops->vmclear(vcpu);
-		if (r < 0)
-			return vcpu_fail(vcpu, r, "VMCLEAR on logical CPU %d failed", vcpu->pcpu);
-	}
-	vcpu->launched = false;
-	vcpu->pcpu = -1;
-	r = vcpu->vm->ops->vmptrld(vcpu, pcpu);
+	/* VMCLEAR on the source, VMPTRLD on the target; VMLAUNCH next. */
+	r = clear(vcpu);
+	if (r == 0)
+		r = load_on(vcpu, pcpu);
 	if (r < 0)
-		return vcpu_fail(vcpu, r, "VMPTRLD on logical CPU %u failed", pcpu);
-	vcpu->pcpu = (int)pcpu;
+		return r;
 	vcpu->booking.migrations++;
 	return 0;
 }
@@ -155,16 +190,14 @@ int vcpu_run(struct vcpu *vcpu)
 	if (vcpu->state == VCPU_STATE_BLOCKED && !vcpu->events.any)
 		return vcpu_fail(vcpu, VCPU_EBLOCKED, "VCPU %u is halted and no interrupt is queued",
 				 vcpu->id);
-	if (vcpu->pcpu < 0) {
-		r = vm->ops->vmptrld(vcpu, vcpu->id % vm->nr_pcpus);
-		if (r < 0)
-			return r;
-		vcpu->pcpu = (int)(vcpu->id % vm->nr_pcpus);
-	}
-	vcpu->state = VCPU_STATE_RUNNING;
-	vcpu->halted = false;
 	vcpu->detail[0] = '\0';
 	vcpu->has_entry_failure = false;
+	/* Another VCPU may have been current on this logical CPU since. */
+	r = load_on(vcpu, vcpu->pcpu >= 0 ? (unsigned)vcpu->pcpu : vcpu->id % vm->nr_pcpus);
+	if (r < 0)
+		return r;
+	vcpu->state = VCPU_STATE_RUNNING;
+	vcpu->halted = false;
 
 	for (;;) {
 		if (vcpu->events.any) {
@@ -177,18 +210,22 @@ int vcpu_run(struct vcpu *vcpu)
 			break;
 		r = vm->ops->enter(vcpu, !vcpu->launched);
 		vcpu->booking.entries++;
-		if (r < 0)
+		if (r < 0) {
+			slot_set_del(&vcpu->vmcs.cached, VMCS_SLOT_VM_INSTRUCTION_ERROR);
 			break;
-		/* A failed entry (bit 31) leaves the launch state as it was. */
-		if (!vmx_exit_is_failed_entry(&vcpu->exit))
-			vcpu->launched = true;
+		}
 		vcpu->booking.exits++;
-		/* Every VM exit clears the valid bit of the entry event (SDM
-		 * "Information for VM Exits"); the backend has done so too. */
-		vcpu->vmcs.val[VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD] &= ~(uint64_t)VMX_INTR_INFO_VALID_MASK;
+		/* A failed entry (bit 31) leaves the launch state and the entry
+		 * event as they were (SDM 26.7); an exit delivered the event
+		 * and cleared its valid bit ("Information for VM Exits"). */
+		if (!vmx_exit_is_failed_entry(&vcpu->exit)) {
+			vcpu->launched = true;
+			vcpu->vmcs.val[VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD] &=
+				~(uint64_t)VMX_INTR_INFO_VALID_MASK;
+		}
 		vmcs_invalidate_volatile(vcpu);
-		if (vcpu->exit.idt_vectoring_info & VMX_INTR_INFO_VALID_MASK)
-			event_save_idt_vectoring(vcpu);
+		if (!vmx_exit_is_failed_entry(&vcpu->exit))
+			event_after_exit(vcpu);
 		r = exit_dispatch(vcpu);
 		if (r != VCPU_EXIT_RESUME)
 			break;
@@ -239,7 +276,7 @@ const char *vcpu_state_name(enum vcpu_state state)
 
 void vcpu_skip_instruction(struct vcpu *vcpu)
 {
-	uint64_t rip = vmcs_val(vcpu, VMCS_SLOT_GUEST_RIP) + vcpu->exit.instruction_len;
+	uint64_t intr, rip = vmcs_val(vcpu, VMCS_SLOT_GUEST_RIP) + vcpu->exit.instruction_len;
 
 	/* Outside 64-bit mode the instruction pointer wraps at the code
 	 * segment's size: 32 bits, or 16 in a 16-bit segment (real mode).
@@ -247,6 +284,18 @@ void vcpu_skip_instruction(struct vcpu *vcpu)
 	if (rip > 0xffff && !vcpu_in_long_mode(vcpu))
 		rip &= (vmcs_val(vcpu, VMCS_SLOT_GUEST_CS_AR_BYTES) & VMX_AR_DB_MASK) ? 0xffffffffull : 0xffffull;
 	vmcs_put(vcpu, VMCS_SLOT_GUEST_RIP, rip);
+
+	/* The instruction completed: blocking by STI or MOV SS lasted exactly
+	 * that one instruction (SDM "Interruptibility State")... */
+	intr = vmcs_val(vcpu, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & (VMX_GUEST_INTR_STATE_STI | VMX_GUEST_INTR_STATE_MOV_SS))
+		vmcs_put(vcpu, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO,
+			 intr & ~(uint64_t)(VMX_GUEST_INTR_STATE_STI | VMX_GUEST_INTR_STATE_MOV_SS));
+	/* ...and under RFLAGS.TF it ends in a single-step trap, which a
+	 * pending BS debug exception delivers after the next entry. */
+	if (vmcs_val(vcpu, VMCS_SLOT_GUEST_RFLAGS) & VMX_RFLAGS_TF)
+		vmcs_put(vcpu, VMCS_SLOT_GUEST_PENDING_DBG_EXCEPTIONS,
+			 vmcs_val(vcpu, VMCS_SLOT_GUEST_PENDING_DBG_EXCEPTIONS) | (1u << 14));
 }
 
 bool vcpu_in_long_mode(struct vcpu *vcpu)

@@ -44,9 +44,11 @@ void vcpu_setup_controls(struct vcpu *vcpu)
 	if (proc & VMX_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
 		put_ctl(vcpu, VMCS_SLOT_SECONDARY_VM_EXEC_CONTROL, VMX_CTL_PROCBASED2, proc2);
 
+	/* No "acknowledge interrupt on exit": a host interrupt stays pending
+	 * in the host's interrupt controller for the host to take, rather
+	 * than arriving as a vector every embedder would have to dispatch. */
 	put_ctl(vcpu, VMCS_SLOT_VM_EXIT_CONTROLS, VMX_CTL_EXIT,
-		VMX_VM_EXIT_HOST_ADDR_SPACE_SIZE | VMX_VM_EXIT_ACK_INTR_ON_EXIT |
-		VMX_VM_EXIT_SAVE_IA32_EFER | VMX_VM_EXIT_LOAD_IA32_EFER |
+		VMX_VM_EXIT_HOST_ADDR_SPACE_SIZE | VMX_VM_EXIT_SAVE_IA32_EFER | VMX_VM_EXIT_LOAD_IA32_EFER |
 		VMX_VM_EXIT_SAVE_IA32_PAT | VMX_VM_EXIT_LOAD_IA32_PAT);
 	put_ctl(vcpu, VMCS_SLOT_VM_ENTRY_CONTROLS, VMX_CTL_ENTRY,
 		VMX_VM_ENTRY_LOAD_IA32_EFER | VMX_VM_ENTRY_LOAD_IA32_PAT);
@@ -126,8 +128,8 @@ void vcpu_setup_power_on_state(struct vcpu *vcpu)
 	vmcs_put(vcpu, SLOT_XCR0, 1);
 	vmcs_put(vcpu, VMCS_SLOT_GUEST_DR7, 0x400);
 
-	vmcs_put(vcpu, VMCS_SLOT_GUEST_IA32_EFER, 0);
-	vmcs_put(vcpu, VMCS_SLOT_GUEST_IA32_PAT, 0x0007040600070406ull);
+	vmcs_put(vcpu, vcpu->vm->efer_slot, 0);
+	vmcs_put(vcpu, vcpu->vm->pat_slot, 0x0007040600070406ull);
 	vmcs_put(vcpu, VMCS_SLOT_GUEST_IA32_DEBUGCTL, 0);
 	vmcs_put(vcpu, VMCS_SLOT_GUEST_SYSENTER_CS, 0);
 	vmcs_put(vcpu, VMCS_SLOT_GUEST_SYSENTER_ESP, 0);

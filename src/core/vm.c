@@ -29,6 +29,21 @@ bool backend_ops_complete(const struct vcpu_backend_ops *ops)
 	return !(ops->caps & VCPU_BACKEND_CAP_EPT) || ops->eptp;
 }
 
+/* Capability MSRs that no processor reports would make the core compute
+ * nonsense (MAXPHYADDR is also a shift count): refuse them. */
+static bool caps_consistent(const struct vmx_caps *caps)
+{
+	static const enum vmx_ctl ctls[] = { VMX_CTL_PINBASED, VMX_CTL_PROCBASED, VMX_CTL_PROCBASED2,
+					     VMX_CTL_EXIT, VMX_CTL_ENTRY };
+
+	if (caps->maxphyaddr < 32 || caps->maxphyaddr > 52 || !(caps->basic & VMX_BASIC_REVISION_MASK))
+		return false;
+	for (unsigned i = 0; i < sizeof(ctls) / sizeof(ctls[0]); i++)
+		if (vmx_ctl_required(caps, ctls[i]) & ~vmx_ctl_allowed(caps, ctls[i]))
+			return false;
+	return !(caps->cr0_fixed0 & ~caps->cr0_fixed1) && !(caps->cr4_fixed0 & ~caps->cr4_fixed1);
+}
+
 int vm_create(const struct vm_options *opts, struct vm **out)
 {
 	static const struct vm_options defaults = { .backend = "mock" };
@@ -45,6 +60,8 @@ int vm_create(const struct vm_options *opts, struct vm **out)
 		return VCPU_ENOENT;
 	if (!backend_ops_complete(ops))
 		return VCPU_EBACKEND;
+	if (opts->nr_pcpus > VM_MAX_PCPUS)
+		return VCPU_ELIMIT;
 
 	vm = plat_alloc_aligned(sizeof(*vm), 64);
 	if (!vm)
@@ -55,6 +72,10 @@ int vm_create(const struct vm_options *opts, struct vm **out)
 	vm->unknown_port_policy = VM_UNKNOWN_PORT_IGNORE;
 
 	r = ops->vm_init(vm, opts);
+	if (r == 0 && !caps_consistent(&vm->caps)) {
+		ops->vm_fini(vm);
+		r = VCPU_EINVAL;
+	}
 	if (r < 0) {
 		plat_free(vm);
 		return r;
@@ -62,6 +83,15 @@ int vm_create(const struct vm_options *opts, struct vm **out)
 	for (unsigned slot = 0; slot < VMCS_NR_FIELD_SLOTS; slot++)
 		if (ops->field_supported(vm, vmcs_slot_field(slot)))
 			slot_set_add(&vm->supported, slot);
+	/* Without those fields the guest's EFER and PAT stay in the core; a
+	 * backend loads them as it can (an MSR-load area on raw VMX). */
+	vm->efer_slot = slot_set_has(&vm->supported, VMCS_SLOT_GUEST_IA32_EFER) ? VMCS_SLOT_GUEST_IA32_EFER
+										   : SLOT_EFER;
+	vm->pat_slot = slot_set_has(&vm->supported, VMCS_SLOT_GUEST_IA32_PAT) ? VMCS_SLOT_GUEST_IA32_PAT
+										 : SLOT_PAT;
+	/* The VM-instruction error changes only on VMfailValid, never on an
+	 * exit: the core keeps the one its own VMREAD/VMWRITE left. */
+	slot_set_del(&vm->volatile_slots, VMCS_SLOT_VM_INSTRUCTION_ERROR);
 	vm->unrestricted_guest = !opts->no_unrestricted_guest && (ops->caps & VCPU_BACKEND_CAP_EPT) &&
 				 vmx_caps_unrestricted_guest(&vm->caps);
 	*out = vm;
@@ -77,16 +107,20 @@ static void vcpu_free(struct vcpu *vcpu)
 	plat_free(vcpu);
 }
 
-void vm_destroy(struct vm *vm)
+int vm_destroy(struct vm *vm)
 {
 	if (!vm)
-		return;
+		return VCPU_EINVAL;
+	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+		if (vm->vcpus[i] && vm->vcpus[i]->state == VCPU_STATE_RUNNING)
+			return VCPU_EBUSY;
 	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			vcpu_free(vm->vcpus[i]);
 	vm->ops->vm_fini(vm);
 	plat_free(vm->cpuid);
 	plat_free(vm);
+	return 0;
 }
 
 const char *vm_backend_name(const struct vm *vm)
@@ -129,7 +163,7 @@ int vm_set_exit_handler(struct vm *vm, unsigned basic_reason, vcpu_exit_handler_
 
 int vm_set_cpuid(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned n)
 {
-	const struct vcpu_cpuid_entry *basic, *extended;
+	const struct vcpu_cpuid_entry *basic, *extended, *hypervisor;
 	struct vcpu_cpuid_entry *copy = NULL;
 
 	if (!vm || (n && !entries))
@@ -148,7 +182,9 @@ int vm_set_cpuid(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned
 	/* The highest leaves, answered so often that they are kept apart. */
 	basic = cpuid_find(vm, 0, 0);
 	extended = cpuid_find(vm, 0x80000000u, 0);
+	hypervisor = cpuid_find(vm, 0x40000000u, 0);
 	vm->cpuid_max_basic = basic ? basic->eax : 0;
 	vm->cpuid_max_extended = extended ? extended->eax : 0;
+	vm->cpuid_max_hypervisor = hypervisor ? hypervisor->eax : 0;
 	return 0;
 }

@@ -22,6 +22,9 @@ enum vmcs_slot {
 	SLOT_GPR_BASE = VMCS_NR_FIELD_SLOTS,
 	SLOT_CR2 = SLOT_GPR_BASE + 16,
 	SLOT_DR0, SLOT_DR1, SLOT_DR2, SLOT_DR3, SLOT_DR6, SLOT_XCR0,
+	/* IA32_EFER and IA32_PAT where the VMCS has no field for them (CPUs
+	 * without the load-EFER/load-PAT controls): see vm->efer_slot. */
+	SLOT_EFER, SLOT_PAT,
 	NR_SLOTS
 };
 
