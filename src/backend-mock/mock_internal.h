@@ -99,7 +99,15 @@ bool mock_field_supported(const struct vmx_caps *caps, uint32_t field);
 
 /* mock_script.c: the exit an entry will end in, chosen before the entry
  * commits (nothing changes if it cannot be chosen), then delivered. */
+struct mock_delivery {
+	bool valid;			/* the entry carries an event */
+	uint64_t intr_info;
+	uint64_t rflags;		/* guest RFLAGS once it is delivered */
+	uint64_t interruptibility;	/* and its interruptibility state */
+};
+
 struct mock_plan {
+	struct mock_delivery event;		/* the entry's event and its effects */
 	unsigned window;			/* interrupt/NMI window exit, or 0 */
 	const struct vcpu_mock_exit *step;	/* else the scripted exit */
 };

@@ -45,16 +45,9 @@ static void apply_changes(struct vcpu *vcpu, const struct vcpu_mock_exit *step)
  * guest state is emulated: the guest's handler is whatever the script
  * says next.
  */
-struct delivery {
-	bool valid;
-	uint64_t intr_info;
-	uint64_t rflags;
-	uint64_t interruptibility;
-};
-
-static struct delivery injection(const struct vcpu *vcpu)
+static struct mock_delivery injection(const struct vcpu *vcpu)
 {
-	struct delivery d = {
+	struct mock_delivery d = {
 		.intr_info = hw(vcpu, VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD),
 		.rflags = hw(vcpu, VMCS_SLOT_GUEST_RFLAGS),
 		.interruptibility = hw(vcpu, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO),
@@ -69,7 +62,7 @@ static struct delivery injection(const struct vcpu *vcpu)
 	return d;
 }
 
-static void commit_injection(struct vcpu *vcpu, const struct delivery *d)
+static void commit_injection(struct vcpu *vcpu, const struct mock_delivery *d)
 {
 	struct mock_vcpu *mv = mock_vcpu_of(vcpu);
 	struct vcpu_mock_event *ev;
@@ -92,7 +85,7 @@ static void commit_injection(struct vcpu *vcpu, const struct delivery *d)
 /* The window exits happen before the first guest instruction if the
  * window is open once the event (if any) is delivered (SDM "Interrupt-
  * Window Exiting and NMI-Window Exiting": NMI windows ignore STI blocking). */
-static unsigned window_exit(const struct vcpu *vcpu, const struct delivery *d)
+static unsigned window_exit(const struct vcpu *vcpu, const struct mock_delivery *d)
 {
 	uint64_t proc = hw(vcpu, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL);
 
@@ -132,10 +125,10 @@ static void deliver(struct vcpu *vcpu, const struct vmx_exit *e)
 int mock_prepare_exit(struct vcpu *vcpu, struct mock_plan *plan)
 {
 	struct mock_vcpu *mv = mock_vcpu_of(vcpu);
-	struct delivery d = injection(vcpu);
 	const char *why;
 
-	plan->window = window_exit(vcpu, &d);
+	plan->event = injection(vcpu);
+	plan->window = window_exit(vcpu, &plan->event);
 	plan->step = NULL;
 	if (plan->window)
 		return 0;
@@ -156,9 +149,8 @@ int mock_prepare_exit(struct vcpu *vcpu, struct mock_plan *plan)
 void mock_commit_exit(struct vcpu *vcpu, const struct mock_plan *plan)
 {
 	struct mock_vcpu *mv = mock_vcpu_of(vcpu);
-	struct delivery d = injection(vcpu);
 
-	commit_injection(vcpu, &d);
+	commit_injection(vcpu, &plan->event);
 	if (plan->window) {
 		struct vmx_exit e = { .reason = plan->window };
 

@@ -49,7 +49,9 @@ struct mock_vmcs *mock_vmcs_new(struct mock_vm *m)
 	/* Software writes the revision id into a new region before VMPTRLD. */
 	v->revision_id = (uint32_t)(m->vm->caps.basic & VMX_BASIC_REVISION_MASK);
 	v->active_on = -1;
-	memset(v->pending, 0xff, sizeof(v->pending));
+	/* Every check is due before the first entry. */
+	for (unsigned check = 0; check < m->nr_checks; check++)
+		v->pending[check / 64] |= 1ull << (check % 64);
 	return v;
 }
 
@@ -215,8 +217,6 @@ static int run_pending_checks(struct mock_vm *m, unsigned cpu, struct mock_vmcs 
 			unsigned check = w * 64 + (unsigned)__builtin_ctzll(todo);
 			int r;
 
-			if (check >= m->nr_checks)
-				break;
 			c.check = check;
 			c.unmemoizable = false;
 			r = vmx_check_one(&env, (enum vmx_check_family)m->check_family[check],
