@@ -8,7 +8,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="meson ninja-build gcc pkg-config check python3"
+PACKAGES="meson ninja-build gcc pkg-config check python3 nasm"
 BUILD=${BUILD:-build}
 
 install_deps() {

@@ -27,6 +27,8 @@ extern "C" {
 	X(EBLOCKED,          8, "VCPU is halted and no event is pending")          \
 	X(EEXIST,            9, "already exists")                                  \
 	X(ELIMIT,           10, "a fixed limit was reached")                       \
+	X(EINTR,            11, "run interrupted by vcpu_request_exit()")          \
+	X(EACCES,           12, "permission denied (the device node)")             \
 	X(EVMFAIL_INVALID,  20, "VMfailInvalid: no current VMCS")                  \
 	X(EVMCS_UNSUPPORTED, 21, "VMREAD/VMWRITE of an unsupported VMCS component") \
 	X(EVMCS_READ_ONLY,  22, "VMWRITE to a read-only VMCS component")           \

@@ -30,6 +30,17 @@ struct vmx_exit {
 	uint64_t qualification;		/* EXIT_QUALIFICATION */
 	uint64_t guest_linear_address;	/* GUEST_LINEAR_ADDRESS */
 	uint64_t guest_physical_address; /* GUEST_PHYSICAL_ADDRESS */
+
+	/* Data of an I/O (30) or MMIO (48) exit when the backend carries it
+	 * (KVM): data_count elements of data_size bytes, to write (OUT, MMIO
+	 * write) or to fill (IN, MMIO read). NULL on VMX hardware and the
+	 * mock, where the guest's registers and memory hold the data. */
+	void *data;
+	uint32_t data_count;
+	uint32_t data_size;
+	/* Backend detail with no VMCS field: KVM's hardware entry-failure
+	 * reason for a failed entry. 0 if none. */
+	uint64_t backend_info;
 };
 
 static inline unsigned vmx_exit_basic_reason(const struct vmx_exit *exit)

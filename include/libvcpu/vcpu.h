@@ -36,7 +36,8 @@ struct vcpu;
 /* ---- Virtual machines --------------------------------------------------- */
 
 struct vm_options {
-	const char *backend;		/* "mock" (default), ... */
+	const char *backend;		/* "mock" (default), "kvm" */
+	const char *device;		/* kvm: the device node; NULL = "/dev/kvm" */
 	unsigned nr_pcpus;		/* logical CPUs VCPUs may be loaded on; 0 = 1 */
 	const struct vmx_caps *caps;	/* capability profile, where the backend
 					 * takes one (mock); NULL = its default */
@@ -45,7 +46,9 @@ struct vm_options {
 };
 
 /* Create a VM on a backend. Returns 0 and *out, or VCPU_ENOENT (no such
- * backend), VCPU_ENOTSUP (backend unavailable here), VCPU_EINVAL (capability
+ * backend), VCPU_ENOTSUP (backend unavailable here: no /dev/kvm),
+ * VCPU_EACCES (no permission to use it), VCPU_EBACKEND (the device
+ * refused, e.g. an unexpected KVM API version), VCPU_EINVAL (capability
  * MSRs no processor reports: MAXPHYADDR outside 32-52, a zero revision id,
  * a control or CR bit required but not allowed), VCPU_ELIMIT (more than 64
  * logical CPUs), VCPU_ENOMEM. */
@@ -56,6 +59,28 @@ LIBVCPU_API int vm_create(const struct vm_options *opts, struct vm **out);
 LIBVCPU_API int vm_destroy(struct vm *vm);
 
 LIBVCPU_API const char *vm_backend_name(const struct vm *vm);
+
+/* A message for the last vm_create()/vm_* failure of this process' thread
+ * that has no VCPU to hold it (which device, which ioctl, errno). */
+LIBVCPU_API const char *vm_last_error(void);
+
+/*
+ * What a backend can express. The VMX model is the vocabulary, but a
+ * backend such as KVM owns parts of it (the CR0/CR4 read shadows, the
+ * exception and I/O bitmaps, the controls): a VMWRITE there fails with
+ * VCPU_ENOTSUP and a message naming what the backend cannot express.
+ */
+enum vm_capability {
+	VM_CAP_VMX_CONTROLS,	/* execution/exit/entry controls and host state */
+	VM_CAP_CR_SHADOW,	/* CR0/CR4 guest/host masks and read shadows */
+	VM_CAP_IO_BITMAPS,	/* some ports pass through without exits */
+	VM_CAP_EXCEPTION_BITMAP,/* any exception can be intercepted */
+	VM_CAP_TSC_OFFSET,	/* VMCS_TSC_OFFSET is honoured */
+	VM_CAP_VMX_INSTRUCTIONS,/* VMCLEAR/VMPTRLD/launch state are real */
+	VM_NR_CAPABILITIES
+};
+LIBVCPU_API bool vm_has_capability(const struct vm *vm, enum vm_capability cap);
+LIBVCPU_API const char *vm_capability_name(enum vm_capability cap);
 
 /* The capability MSRs the VM's VCPUs are programmed from. */
 LIBVCPU_API const struct vmx_caps *vm_caps(const struct vm *vm);
@@ -113,6 +138,14 @@ struct vm_callbacks {
 	 * or an error. */
 	int (*page_fault)(void *opaque, struct vcpu *vcpu, uint64_t linear_address,
 			  uint32_t error_code);
+	/* MMIO: a guest access to `size` bytes at guest-physical `gpa` outside
+	 * guest RAM; `data` holds the bytes written, or receives the bytes
+	 * read. Return 0, VCPU_ENODEV if no device is there (the run fails
+	 * with VCPU_EFAULT: access outside RAM), or another error. Backends
+	 * that decode the instruction themselves (KVM) call it; on VMX
+	 * hardware and the mock it needs the instruction emulator. */
+	int (*mmio)(void *opaque, struct vcpu *vcpu, uint64_t gpa, unsigned size, bool write,
+		    void *data);
 	/* VMCALL: arguments and result in the guest's registers by whatever
 	 * convention the embedder chooses. Return 0 to resume (the core skips
 	 * the VMCALL), 1 to return to the caller after skipping it, or an error. */
@@ -218,6 +251,16 @@ LIBVCPU_API int vcpu_run(struct vcpu *vcpu);
  * continues after its HLT. No effect on a VCPU that is not blocked. */
 LIBVCPU_API int vcpu_wake(struct vcpu *vcpu);
 
+/* Ask vcpu_run() to return VCPU_EINTR as soon as it can: before the next
+ * entry, or by interrupting the guest where the backend can (KVM: together
+ * with a signal to the running thread). Async-signal-safe. */
+LIBVCPU_API void vcpu_request_exit(struct vcpu *vcpu);
+
+/* For a handler: complete the instruction that exited by advancing RIP
+ * past it (and ending an STI/MOV-SS shadow). A no-op where the backend
+ * completes it itself, as KVM does for I/O, MMIO and HLT exits. */
+LIBVCPU_API void vcpu_skip_instruction(struct vcpu *vcpu);
+
 /* Move the VCPU to logical CPU `pcpu`: VMCLEAR where it is, VMPTRLD there;
  * the next entry is a VMLAUNCH. Refused while running or destroyed. */
 LIBVCPU_API int vcpu_migrate(struct vcpu *vcpu, unsigned pcpu);
@@ -241,7 +284,9 @@ LIBVCPU_API const char *vcpu_error_detail(const struct vcpu *vcpu);
 LIBVCPU_API const struct vmx_entry_failure *vcpu_entry_failure(const struct vcpu *vcpu);
 
 /* Run the core's VM-entry checks on the VCPU's current state. Returns 0 if
- * an entry would pass them, else VCPU_EENTRY_* with *failure filled. */
+ * an entry would pass them, else VCPU_EENTRY_* with *failure filled. Where
+ * the backend owns the controls and host state (KVM) only the guest-state
+ * checks run. */
 LIBVCPU_API int vcpu_check_entry(struct vcpu *vcpu, struct vmx_entry_failure *failure);
 
 /* ---- Guest state ---------------------------------------------------------- */

@@ -285,7 +285,8 @@ uint64_t vcpu_mock_vmcs_hpa(const struct vcpu *vcpu)
 const struct vcpu_backend_ops mock_backend_ops = {
 	.name = "mock",
 	.caps = VCPU_BACKEND_CAP_IO_BITMAPS | VCPU_BACKEND_CAP_MSR_BITMAPS | VCPU_BACKEND_CAP_CR_SHADOW |
-		VCPU_BACKEND_CAP_EPT | VCPU_BACKEND_CAP_VMX_INSN,
+		VCPU_BACKEND_CAP_EPT | VCPU_BACKEND_CAP_VMX_INSN | VCPU_BACKEND_CAP_VMX_CONTROLS |
+		VCPU_BACKEND_CAP_EXCEPTION_BITMAP | VCPU_BACKEND_CAP_TSC_OFFSET,
 	.vm_init = mock_vm_init,
 	.vm_fini = mock_vm_fini,
 	.vcpu_init = mock_vcpu_init,

@@ -16,12 +16,19 @@
 #include "libvcpu/vcpu.h"
 #include "vmcs_slots.h"
 
-/* What a backend can express; the core refuses the rest with VCPU_ENOTSUP. */
+/* What a backend can express (vm->features; a backend may adjust its
+ * static set in vm_init); the core refuses the rest with VCPU_ENOTSUP. */
 #define VCPU_BACKEND_CAP_IO_BITMAPS	(1u << 0)	/* honours I/O bitmaps */
 #define VCPU_BACKEND_CAP_MSR_BITMAPS	(1u << 1)
 #define VCPU_BACKEND_CAP_CR_SHADOW	(1u << 2)	/* CR0/CR4 masks and read shadows */
 #define VCPU_BACKEND_CAP_EPT		(1u << 3)	/* provides an EPT pointer */
 #define VCPU_BACKEND_CAP_VMX_INSN	(1u << 4)	/* VMCLEAR/VMPTRLD are real operations */
+#define VCPU_BACKEND_CAP_VMX_CONTROLS	(1u << 5)	/* execution/exit/entry controls, host state */
+#define VCPU_BACKEND_CAP_EXCEPTION_BITMAP (1u << 6)	/* any exception can be intercepted */
+#define VCPU_BACKEND_CAP_TSC_OFFSET	(1u << 7)	/* VMCS_TSC_OFFSET is honoured */
+#define VCPU_BACKEND_CAP_ALL_MODES	(1u << 8)	/* runs real and paging-off modes natively */
+#define VCPU_BACKEND_CAP_NMI_QUEUE	(1u << 9)	/* takes an NMI at any time and delivers
+							 * it when the guest unblocks NMIs */
 
 struct vcpu_backend_ops {
 	const char *name;
@@ -60,6 +67,15 @@ struct vcpu_backend_ops {
 	uint64_t (*eptp)(struct vm *vm);
 	/* The host TSC the guest's RDTSC is offset from. */
 	uint64_t (*host_tsc)(struct vm *vm);
+	/* The VM's CPUID table changed (vm->cpuid): apply it where the
+	 * backend answers CPUID itself (KVM). */
+	int (*cpuid_changed)(struct vm *vm);
+	/* Make a guest that is running (or about to run) return as soon as
+	 * it can; called from signal handlers, so async-signal-safe. */
+	void (*request_exit)(struct vcpu *vcpu);
+	/* Can the backend express this value of a supported field? NULL if
+	 * every value is fine. Returns why not, or NULL. */
+	const char *(*field_refuses)(struct vcpu *vcpu, uint32_t field, uint64_t value);
 };
 
 /* Refuses an ops table that lacks a required op (checked at vm_create). */
@@ -69,5 +85,8 @@ bool backend_ops_complete(const struct vcpu_backend_ops *ops);
 const struct vcpu_backend_ops *backend_find(const char *name);
 
 extern const struct vcpu_backend_ops mock_backend_ops;
+#ifdef LIBVCPU_HAVE_KVM
+extern const struct vcpu_backend_ops kvm_backend_ops;
+#endif
 
 #endif

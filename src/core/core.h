@@ -33,6 +33,7 @@ struct exit_handler {
 struct vm {
 	const struct vcpu_backend_ops *ops;
 	void *backend;			/* the backend's per-VM data */
+	unsigned features;		/* VCPU_BACKEND_CAP_* this VM has */
 	struct vmx_caps caps;
 	unsigned nr_pcpus;
 	bool unrestricted_guest;
@@ -97,6 +98,9 @@ struct vcpu {
 	bool launched;
 	bool halted;			/* set by the HLT handler while running */
 	bool in_handler;
+	bool insn_completed;		/* the backend completed the exiting
+					 * instruction itself (KVM I/O, HLT) */
+	volatile int exit_requested;	/* vcpu_request_exit(), from any context */
 
 	struct vmx_exit exit;
 	struct pending_events events;
@@ -121,6 +125,17 @@ struct vcpu {
 /* Record a detail message for the error about to be returned; returns err. */
 int vcpu_fail(struct vcpu *vcpu, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+static inline bool vm_feature(const struct vm *vm, unsigned cap)
+{
+	return (vm->features & cap) != 0;
+}
+
+/* Does the VM's CPU (or backend) have this VMCS slot? */
+static inline bool vm_has_slot(const struct vm *vm, unsigned slot)
+{
+	return slot >= VMCS_NR_FIELD_SLOTS || slot_set_has(&vm->supported, slot);
+}
 
 /* Fast accessors for fields the core knows are valid (no error numbers). */
 int vmcs_fetch(struct vcpu *vcpu, unsigned slot, uint64_t *value);
@@ -166,8 +181,6 @@ static inline void vmcs_changed_by_exit(struct vcpu *vcpu, unsigned slot)
 /* Write back dirty slots through the backend. */
 int vmcs_flush(struct vcpu *vcpu);
 
-/* Skip the instruction that caused the exit (RIP += instruction length). */
-void vcpu_skip_instruction(struct vcpu *vcpu);
 
 /* The host's TSC (the backend's), and the TSC as the guest reads it: plus
  * the TSC offset when "use TSC offsetting" is on (exit_misc.c). */
@@ -203,6 +216,13 @@ int exit_dispatch(struct vcpu *vcpu);
 int exit_handle_cr_access(struct vcpu *vcpu, const struct vmx_exit *exit);
 int exit_handle_io(struct vcpu *vcpu, const struct vmx_exit *exit);
 int exit_handle_cpuid(struct vcpu *vcpu, const struct vmx_exit *exit);
+int exit_handle_ept_violation(struct vcpu *vcpu, const struct vmx_exit *exit);
+/* CPUID leaf/subleaf as this VCPU answers it (out: EAX, EBX, ECX, EDX). */
+void cpuid_lookup(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+/* Make an entry of the VM's table this VCPU's own (APIC ID fields). */
+void cpuid_patch_for_vcpu(const struct vcpu *vcpu, struct vcpu_cpuid_entry *e);
+/* Replace the VM's table without telling the backend (its own seeding). */
+int cpuid_replace(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned n);
 /* The VM's CPUID entry for leaf/subleaf, or NULL (cpuid.c). */
 const struct vcpu_cpuid_entry *cpuid_find(const struct vm *vm, uint32_t leaf, uint32_t subleaf);
 int exit_handle_msr_read(struct vcpu *vcpu, const struct vmx_exit *exit);
@@ -220,8 +240,14 @@ int exit_handle_xsetbv(struct vcpu *vcpu, const struct vmx_exit *exit);
 void vcpu_setup_controls(struct vcpu *vcpu);
 void vcpu_setup_power_on_state(struct vcpu *vcpu);
 
+/* The guest-state families of the VM-entry checks only (entry.c). */
+int vcpu_check_guest_state(struct vcpu *vcpu, struct vmx_entry_failure *failure);
+
 /* Guest memory (memory.c). */
 struct memory_region *vm_region_of(struct vm *vm, uint64_t gpa);
+
+/* Record why vm_create() or another handle-less call failed (vm.c). */
+int vm_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Page-aligned allocation (platform.c): the only place the core allocates. */
 void *plat_alloc_aligned(size_t size, size_t align);

@@ -26,7 +26,15 @@ const struct vcpu_cpuid_entry *cpuid_find(const struct vm *vm, uint32_t leaf, ui
 	return NULL;
 }
 
-static void cpuid_lookup(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+void cpuid_patch_for_vcpu(const struct vcpu *vcpu, struct vcpu_cpuid_entry *e)
+{
+	if (e->leaf == 1)
+		e->ebx = (e->ebx & 0x00ffffffu) | (vcpu->id << 24);
+	if (e->leaf == 0xb || e->leaf == 0x1f)
+		e->edx = vcpu->id;
+}
+
+void cpuid_lookup(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
 	const struct vm *vm = vcpu->vm;
 	const struct vcpu_cpuid_entry *e;
@@ -41,18 +49,22 @@ static void cpuid_lookup(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf, uin
 		subleaf = 0;
 	}
 	e = cpuid_find(vm, leaf, subleaf);
-	out[0] = e ? e->eax : 0;
-	out[1] = e ? e->ebx : 0;
-	out[2] = e ? e->ecx : 0;
-	out[3] = e ? e->edx : 0;
+	if (e) {
+		struct vcpu_cpuid_entry mine = *e;
+
+		cpuid_patch_for_vcpu(vcpu, &mine);
+		out[0] = mine.eax;
+		out[1] = mine.ebx;
+		out[2] = mine.ecx;
+		out[3] = mine.edx;
+	} else {
+		out[0] = out[1] = out[2] = out[3] = 0;
+	}
 	if (leaf == 1) {
-		out[1] = (out[1] & 0x00ffffffu) | (vcpu->id << 24);
 		out[2] &= ~CPUID_OSXSAVE;
 		if (cr4_guest_view(vcpu) & VMX_CR4_OSXSAVE)
 			out[2] |= CPUID_OSXSAVE;
 	}
-	if ((leaf == 0xb || leaf == 0x1f) && e)
-		out[3] = vcpu->id;
 }
 
 int exit_handle_cpuid(struct vcpu *vcpu, const struct vmx_exit *exit)

@@ -22,6 +22,9 @@
  *   PSE PAE PGE PCIDE SMEP SMAP PKE LA57  trap & pass through (paging).
  *   TSD DE MCE PCE OSFXSR OSXMMEXCPT FSGSBASE OSXSAVE  guest-owned.
  *   anything FIXED1 does not allow: reserved, #GP.
+ *
+ * A backend without CR shadowing (KVM, which owns the shadows) gets the
+ * guest's values as they are: the guest's view is the real register.
  */
 #include "core.h"
 
@@ -72,10 +75,19 @@ static uint64_t cr4_real(const struct vm *vm, uint64_t virt, uint64_t cr0_virt)
 	return real;
 }
 
+static bool shadowed(const struct vm *vm)
+{
+	return vm_feature(vm, VCPU_BACKEND_CAP_CR_SHADOW);
+}
+
 static uint64_t masked_view(struct vcpu *vcpu, unsigned real_slot, unsigned shadow_slot,
 			    unsigned mask_slot)
 {
-	uint64_t mask = vmcs_val(vcpu, mask_slot);
+	uint64_t mask;
+
+	if (!shadowed(vcpu->vm))
+		return vmcs_val(vcpu, real_slot);
+	mask = vmcs_val(vcpu, mask_slot);
 
 	return (vmcs_val(vcpu, shadow_slot) & mask) | (vmcs_val(vcpu, real_slot) & ~mask);
 }
@@ -120,6 +132,8 @@ static void sync_paging_state(struct vcpu *vcpu, uint64_t cr0_virt)
 {
 	struct vm *vm = vcpu->vm;
 
+	if (!shadowed(vm))
+		return;
 	vmcs_put(vcpu, VMCS_SLOT_GUEST_CR4,
 		 cr4_real(vm, vmcs_val(vcpu, VMCS_SLOT_CR4_READ_SHADOW), cr0_virt));
 	if (vm->unrestricted_guest)
@@ -139,13 +153,16 @@ static uint64_t guest_efer(struct vcpu *vcpu)
 
 static void set_long_mode_active(struct vcpu *vcpu, bool active)
 {
-	uint64_t efer = guest_efer(vcpu), entry = vmcs_val(vcpu, VMCS_SLOT_VM_ENTRY_CONTROLS);
+	uint64_t efer = guest_efer(vcpu), entry;
 
 	/* EFER.LMA and the "IA-32e mode guest" entry control move together. */
 	efer = active ? efer | VMX_EFER_LMA : efer & ~VMX_EFER_LMA;
-	entry = active ? entry | VMX_VM_ENTRY_IA32E_MODE : entry & ~VMX_VM_ENTRY_IA32E_MODE;
 	vmcs_put(vcpu, vcpu->vm->efer_slot, efer);
-	vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_CONTROLS, entry);
+	if (vm_has_slot(vcpu->vm, VMCS_SLOT_VM_ENTRY_CONTROLS)) {
+		entry = vmcs_val(vcpu, VMCS_SLOT_VM_ENTRY_CONTROLS);
+		entry = active ? entry | VMX_VM_ENTRY_IA32E_MODE : entry & ~VMX_VM_ENTRY_IA32E_MODE;
+		vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_CONTROLS, entry);
+	}
 }
 
 /*
@@ -176,8 +193,12 @@ static int cr0_write(struct vcpu *vcpu, uint64_t v, const char **fault)
 	*fault = cr0_write_fault(vcpu, old, v);
 	if (*fault)
 		return VCPU_EINVAL;
-	vmcs_put(vcpu, VMCS_SLOT_CR0_READ_SHADOW, v);
-	vmcs_put(vcpu, VMCS_SLOT_GUEST_CR0, cr0_real(vm, v));
+	if (shadowed(vm)) {
+		vmcs_put(vcpu, VMCS_SLOT_CR0_READ_SHADOW, v);
+		vmcs_put(vcpu, VMCS_SLOT_GUEST_CR0, cr0_real(vm, v));
+	} else {
+		vmcs_put(vcpu, VMCS_SLOT_GUEST_CR0, v);
+	}
 	if (guest_paging(old) != guest_paging(v)) {
 		if (guest_efer(vcpu) & VMX_EFER_LME)
 			set_long_mode_active(vcpu, guest_paging(v));
@@ -212,8 +233,12 @@ static int cr4_write(struct vcpu *vcpu, uint64_t v, const char **fault)
 	*fault = cr4_write_fault(vcpu, old, v);
 	if (*fault)
 		return VCPU_EINVAL;
-	vmcs_put(vcpu, VMCS_SLOT_CR4_READ_SHADOW, v);
-	vmcs_put(vcpu, VMCS_SLOT_GUEST_CR4, cr4_real(vm, v, cr0_guest_view(vcpu)));
+	if (shadowed(vm)) {
+		vmcs_put(vcpu, VMCS_SLOT_CR4_READ_SHADOW, v);
+		vmcs_put(vcpu, VMCS_SLOT_GUEST_CR4, cr4_real(vm, v, cr0_guest_view(vcpu)));
+	} else {
+		vmcs_put(vcpu, VMCS_SLOT_GUEST_CR4, v);
+	}
 	if ((old ^ v) & CR4_PAGING_BITS)
 		return tell_memory(vcpu, 4, old, v);
 	return 0;
@@ -318,13 +343,20 @@ void cr_init_vcpu(struct vcpu *vcpu)
 	const struct vmx_caps *caps = &vcpu->vm->caps;
 	const uint64_t cr0 = VMX_CR0_CD | VMX_CR0_NW | VMX_CR0_ET;
 
+	vcpu->cr3_virtual = 0;
+	if (!shadowed(vcpu->vm)) {
+		vmcs_put(vcpu, VMCS_SLOT_GUEST_CR0, cr0);
+		vmcs_put(vcpu, VMCS_SLOT_GUEST_CR3, 0);
+		vmcs_put(vcpu, VMCS_SLOT_GUEST_CR4, 0);
+		return;
+	}
+
 	/* Own every bit the guest may not set freely: the FIXED bits and all
 	 * bits outside the guest-owned sets. */
 	vmcs_put(vcpu, VMCS_SLOT_CR0_GUEST_HOST_MASK,
 		 ~CR0_GUEST_OWNED | caps->cr0_fixed0 | ~caps->cr0_fixed1);
 	vmcs_put(vcpu, VMCS_SLOT_CR4_GUEST_HOST_MASK,
 		 ~CR4_GUEST_OWNED | caps->cr4_fixed0 | ~caps->cr4_fixed1);
-	vcpu->cr3_virtual = 0;
 	vmcs_put(vcpu, VMCS_SLOT_CR0_READ_SHADOW, cr0);
 	vmcs_put(vcpu, VMCS_SLOT_GUEST_CR0, cr0_real(vcpu->vm, cr0));
 	vmcs_put(vcpu, VMCS_SLOT_CR4_READ_SHADOW, 0);

@@ -24,7 +24,7 @@ static int read_vcpu_guest(void *ctx, uint64_t gpa, void *buf, size_t len)
 	return vm_read_guest(vcpu->vm, gpa, buf, len);
 }
 
-int vcpu_check_entry(struct vcpu *vcpu, struct vmx_entry_failure *failure)
+static int check_families(struct vcpu *vcpu, enum vmx_check_family first, struct vmx_entry_failure *failure)
 {
 	struct vmx_check_env env = {
 		.caps = &vcpu->vm->caps,
@@ -33,9 +33,29 @@ int vcpu_check_entry(struct vcpu *vcpu, struct vmx_entry_failure *failure)
 		.ctx = vcpu,
 	};
 
+	for (unsigned fam = first; fam < VMX_NR_CHECK_FAMILIES; fam++) {
+		int r = vmx_check_family(&env, (enum vmx_check_family)fam, failure);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int vcpu_check_guest_state(struct vcpu *vcpu, struct vmx_entry_failure *failure)
+{
+	return check_families(vcpu, VMX_CHECK_FAMILY_GUEST_CR_MSR, failure);
+}
+
+int vcpu_check_entry(struct vcpu *vcpu, struct vmx_entry_failure *failure)
+{
 	if (!vcpu || !failure)
 		return VCPU_EINVAL;
 	if (vcpu->state == VCPU_STATE_DESTROYED)
 		return VCPU_EDESTROYED;
-	return vmx_check_entry(&env, failure);
+	/* Where the backend owns the controls and host state (KVM), only the
+	 * guest state is the embedder's to get right. */
+	return check_families(vcpu, vm_feature(vcpu->vm, VCPU_BACKEND_CAP_VMX_CONTROLS)
+					    ? VMX_CHECK_FAMILY_EXEC_CONTROLS : VMX_CHECK_FAMILY_GUEST_CR_MSR,
+			      failure);
 }

@@ -82,7 +82,11 @@ static int highest_pending_vector(const struct pending_events *ev)
 
 static void set_window_exiting(struct vcpu *vcpu, uint32_t bit, bool on)
 {
-	uint64_t proc = vmcs_val(vcpu, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL);
+	uint64_t proc;
+
+	if (!vm_has_slot(vcpu->vm, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL))
+		return;
+	proc = vmcs_val(vcpu, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL);
 	uint64_t want = on ? proc | bit : proc & ~(uint64_t)bit;
 
 	if (want != proc)
@@ -150,7 +154,8 @@ static bool inject_one(struct vcpu *vcpu)
 		       delivers_error_code(vcpu, ev->exception_vector), ev->exception_error_code);
 		return true;
 	}
-	if (ev->nmi && !nmi_blocked(vcpu)) {
+	/* A backend that queues NMIs (KVM) delivers it when NMIs unblock. */
+	if (ev->nmi && (!nmi_blocked(vcpu) || vm_feature(vcpu->vm, VCPU_BACKEND_CAP_NMI_QUEUE))) {
 		ev->nmi = false;
 		inject(vcpu, VMX_VECTOR_NMI, VMX_INTR_TYPE_NMI_INTR, false, 0);
 		return true;
@@ -193,7 +198,8 @@ int event_prepare_entry(struct vcpu *vcpu)
 	 * write: a window exit would repeat forever while IF stays 1.
 	 */
 	sti_only = ev->nmi && !nmi_window_closed(vcpu) && nmi_blocked(vcpu);
-	nmi_window = ev->nmi && vnmi && !sti_only;
+	nmi_window = ev->nmi && vnmi && !sti_only &&
+		     vm_has_slot(vcpu->vm, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL);
 	intr_window = (highest_pending_vector(ev) >= 0 && (busy || interrupt_blocked(vcpu))) ||
 		      (ev->nmi && !nmi_window);
 	set_window_exiting(vcpu, VMX_CPU_BASED_NMI_WINDOW_EXITING, nmi_window);

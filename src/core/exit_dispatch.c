@@ -53,15 +53,17 @@ static int exit_invalid_guest_state(struct vcpu *vcpu, const struct vmx_exit *ex
 {
 	struct vmx_entry_failure *f = &vcpu->entry_failure;
 
-	if (vcpu_check_entry(vcpu, f) < 0) {
+	/* Reason 33: the controls and host state passed; only guest checks
+	 * can name what failed. */
+	if (vcpu_check_guest_state(vcpu, f) < 0) {
 		vcpu->has_entry_failure = true;
 		return vcpu_fail(vcpu, VCPU_EENTRY_GUEST, "VM entry failed: %s [%s, SDM %s]",
 				 f->message, f->name, f->sdm);
 	}
 	return vcpu_fail(vcpu, VCPU_EENTRY_GUEST,
-			 "VM entry failed with invalid guest state (qualification %llu), but no check "
-			 "of the core's fails on this state; dump the VMCS to compare",
-			 (unsigned long long)exit->qualification);
+			 "VM entry failed with invalid guest state (qualification %llu, backend reason "
+			 "0x%llx), but no check of the core's fails on this state; dump it to compare",
+			 (unsigned long long)exit->qualification, (unsigned long long)exit->backend_info);
 }
 
 static int exit_msr_load_failed(struct vcpu *vcpu, const struct vmx_exit *exit)
@@ -114,6 +116,7 @@ const default_exit_handler_fn default_exit_handlers[VMX_NR_EXIT_REASONS] = {
 	[VMX_EXIT_REASON_PAUSE_INSTRUCTION] = exit_handle_pause,
 	[VMX_EXIT_REASON_MCE_DURING_VMENTRY] = exit_machine_check,
 	[VMX_EXIT_REASON_XSETBV] = exit_handle_xsetbv,
+	[VMX_EXIT_REASON_EPT_VIOLATION] = exit_handle_ept_violation,
 };
 #pragma GCC diagnostic pop
 

@@ -42,7 +42,7 @@ int vcpu_set_io_intercept(struct vcpu *vcpu, uint16_t port, unsigned count, bool
 		return VCPU_EDESTROYED;
 	if ((unsigned)port + count > 0x10000u)
 		return vcpu_fail(vcpu, VCPU_EINVAL, "ports 0x%x..+%u run past 0xffff", port, count);
-	if (!intercept && !(vcpu->vm->ops->caps & VCPU_BACKEND_CAP_IO_BITMAPS))
+	if (!intercept && !vm_feature(vcpu->vm, VCPU_BACKEND_CAP_IO_BITMAPS))
 		return vcpu_fail(vcpu, VCPU_ENOTSUP, "backend %s exits on every port (no I/O bitmaps)",
 				 vcpu->vm->ops->name);
 	for (unsigned p = port; p < (unsigned)port + count; p++) {
@@ -150,6 +150,29 @@ static int io_string(struct vcpu *vcpu, const struct vmx_exit *exit, const struc
 	return VCPU_EXIT_RESUME;
 }
 
+/* The backend carries the data (KVM): each element to or from its buffer;
+ * the backend completes the instruction (registers, RIP) itself. */
+static int io_data(struct vcpu *vcpu, const struct vmx_exit *exit, const struct vmx_io_access *a)
+{
+	uint8_t *p = exit->data;
+
+	if (exit->data_size != a->size || exit->data_count > IO_STRING_MAX_PER_EXIT * 16)
+		return vcpu_fail(vcpu, VCPU_EBACKEND, "I/O exit carries %u elements of %u bytes for a "
+				 "%u-byte access", exit->data_count, exit->data_size, a->size);
+	for (uint32_t i = 0; i < exit->data_count; i++, p += a->size) {
+		uint32_t value = 0;
+		int r;
+
+		memcpy(&value, p, a->size);
+		r = port_access(vcpu, a->port, a->size, a->in, &value);
+		if (r < 0)
+			return r;
+		if (a->in)
+			memcpy(p, &value, a->size);
+	}
+	return VCPU_EXIT_RESUME;
+}
+
 int exit_handle_io(struct vcpu *vcpu, const struct vmx_exit *exit)
 {
 	struct vmx_io_access a;
@@ -162,6 +185,8 @@ int exit_handle_io(struct vcpu *vcpu, const struct vmx_exit *exit)
 				 "I/O exit qualification 0x%llx is not an SDM layout",
 				 (unsigned long long)exit->qualification);
 	a = vmx_decode_io(exit->qualification);
+	if (exit->data)
+		return io_data(vcpu, exit, &a);
 	if (a.string)
 		return io_string(vcpu, exit, &a);
 

@@ -147,6 +147,15 @@ int vcpu_destroy(struct vcpu *vcpu)
 	return 0;
 }
 
+void vcpu_request_exit(struct vcpu *vcpu)
+{
+	if (!vcpu)
+		return;
+	vcpu->exit_requested = 1;
+	if (vcpu->vm->ops->request_exit)
+		vcpu->vm->ops->request_exit(vcpu);
+}
+
 int vcpu_wake(struct vcpu *vcpu)
 {
 	if (!vcpu)
@@ -200,6 +209,11 @@ int vcpu_run(struct vcpu *vcpu)
 	vcpu->halted = false;
 
 	for (;;) {
+		if (vcpu->exit_requested) {
+			vcpu->exit_requested = 0;
+			r = vcpu_fail(vcpu, VCPU_EINTR, "VCPU %u: run interrupted on request", vcpu->id);
+			break;
+		}
 		if (vcpu->events.any) {
 			r = event_prepare_entry(vcpu);
 			if (r < 0)
@@ -208,6 +222,7 @@ int vcpu_run(struct vcpu *vcpu)
 		r = vmcs_flush(vcpu);
 		if (r < 0)
 			break;
+		vcpu->insn_completed = false;
 		r = vm->ops->enter(vcpu, !vcpu->launched);
 		vcpu->booking.entries++;
 		if (r < 0) {
@@ -276,7 +291,11 @@ const char *vcpu_state_name(enum vcpu_state state)
 
 void vcpu_skip_instruction(struct vcpu *vcpu)
 {
-	uint64_t intr, rip = vmcs_val(vcpu, VMCS_SLOT_GUEST_RIP) + vcpu->exit.instruction_len;
+	uint64_t intr, rip;
+
+	if (!vcpu || vcpu->insn_completed)
+		return;
+	rip = vmcs_val(vcpu, VMCS_SLOT_GUEST_RIP) + vcpu->exit.instruction_len;
 
 	/* Outside 64-bit mode the instruction pointer wraps at the code
 	 * segment's size: 32 bits, or 16 in a 16-bit segment (real mode).
@@ -298,8 +317,10 @@ void vcpu_skip_instruction(struct vcpu *vcpu)
 			 vmcs_val(vcpu, VMCS_SLOT_GUEST_PENDING_DBG_EXCEPTIONS) | (1u << 14));
 }
 
+/* EFER.LMA is kept on every backend (VMX saves it into the "IA-32e mode
+ * guest" control, which not every backend has). */
 bool vcpu_in_long_mode(struct vcpu *vcpu)
 {
-	return (vmcs_val(vcpu, VMCS_SLOT_VM_ENTRY_CONTROLS) & VMX_VM_ENTRY_IA32E_MODE) &&
+	return (vmcs_val(vcpu, vcpu->vm->efer_slot) & VMX_EFER_LMA) &&
 	       (vmcs_val(vcpu, VMCS_SLOT_GUEST_CS_AR_BYTES) & VMX_AR_L_MASK);
 }

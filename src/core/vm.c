@@ -2,13 +2,36 @@
  * libvcpu - a VM: its backend, capability profile, memory, exit handlers,
  * callbacks and CPUID table.
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include "core.h"
+#include "fmt.h"
 
 static const struct vcpu_backend_ops *const backends[] = {
 	&mock_backend_ops,
+#ifdef LIBVCPU_HAVE_KVM
+	&kvm_backend_ops,
+#endif
 };
+
+/* Why the last handle-less call of this thread failed (like dlerror()). */
+static _Thread_local char last_error[256];
+
+int vm_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const char *vm_last_error(void)
+{
+	return last_error;
+}
 
 const struct vcpu_backend_ops *backend_find(const char *name)
 {
@@ -51,30 +74,33 @@ int vm_create(const struct vm_options *opts, struct vm **out)
 	struct vm *vm;
 	int r;
 
+	last_error[0] = '\0';
 	if (!out)
 		return VCPU_EINVAL;
 	if (!opts)
 		opts = &defaults;
 	ops = backend_find(opts->backend ? opts->backend : "mock");
 	if (!ops)
-		return VCPU_ENOENT;
+		return vm_fail(VCPU_ENOENT, "no backend \"%s\" in this build", opts->backend);
 	if (!backend_ops_complete(ops))
-		return VCPU_EBACKEND;
+		return vm_fail(VCPU_EBACKEND, "backend %s lacks a required operation", ops->name);
 	if (opts->nr_pcpus > VM_MAX_PCPUS)
-		return VCPU_ELIMIT;
+		return vm_fail(VCPU_ELIMIT, "%u logical CPUs asked, at most %u", opts->nr_pcpus, VM_MAX_PCPUS);
 
 	vm = plat_alloc_aligned(sizeof(*vm), 64);
 	if (!vm)
 		return VCPU_ENOMEM;
 	memset(vm, 0, sizeof(*vm));
 	vm->ops = ops;
+	vm->features = ops->caps;
 	vm->nr_pcpus = opts->nr_pcpus ? opts->nr_pcpus : 1;
 	vm->unknown_port_policy = VM_UNKNOWN_PORT_IGNORE;
 
 	r = ops->vm_init(vm, opts);
 	if (r == 0 && !caps_consistent(&vm->caps)) {
 		ops->vm_fini(vm);
-		r = VCPU_EINVAL;
+		r = vm_fail(VCPU_EINVAL, "capability MSRs no processor reports (MAXPHYADDR %u)",
+			    vm->caps.maxphyaddr);
 	}
 	if (r < 0) {
 		plat_free(vm);
@@ -92,8 +118,11 @@ int vm_create(const struct vm_options *opts, struct vm **out)
 	/* The VM-instruction error changes only on VMfailValid, never on an
 	 * exit: the core keeps the one its own VMREAD/VMWRITE left. */
 	slot_set_del(&vm->volatile_slots, VMCS_SLOT_VM_INSTRUCTION_ERROR);
-	vm->unrestricted_guest = !opts->no_unrestricted_guest && (ops->caps & VCPU_BACKEND_CAP_EPT) &&
-				 vmx_caps_unrestricted_guest(&vm->caps);
+	/* A backend that runs every mode itself (KVM) is unrestricted by
+	 * definition; on VMX it takes EPT and the secondary control. */
+	vm->unrestricted_guest = vm_feature(vm, VCPU_BACKEND_CAP_ALL_MODES) ||
+				 (!opts->no_unrestricted_guest && vm_feature(vm, VCPU_BACKEND_CAP_EPT) &&
+				  vmx_caps_unrestricted_guest(&vm->caps));
 	*out = vm;
 	return 0;
 }
@@ -138,6 +167,34 @@ bool vm_unrestricted_guest(const struct vm *vm)
 	return vm->unrestricted_guest;
 }
 
+static const unsigned capability_bit[VM_NR_CAPABILITIES] = {
+	[VM_CAP_VMX_CONTROLS] = VCPU_BACKEND_CAP_VMX_CONTROLS,
+	[VM_CAP_CR_SHADOW] = VCPU_BACKEND_CAP_CR_SHADOW,
+	[VM_CAP_IO_BITMAPS] = VCPU_BACKEND_CAP_IO_BITMAPS,
+	[VM_CAP_EXCEPTION_BITMAP] = VCPU_BACKEND_CAP_EXCEPTION_BITMAP,
+	[VM_CAP_TSC_OFFSET] = VCPU_BACKEND_CAP_TSC_OFFSET,
+	[VM_CAP_VMX_INSTRUCTIONS] = VCPU_BACKEND_CAP_VMX_INSN,
+};
+
+bool vm_has_capability(const struct vm *vm, enum vm_capability cap)
+{
+	return vm && (unsigned)cap < VM_NR_CAPABILITIES && vm_feature(vm, capability_bit[cap]);
+}
+
+const char *vm_capability_name(enum vm_capability cap)
+{
+	static const char *const names[VM_NR_CAPABILITIES] = {
+		[VM_CAP_VMX_CONTROLS] = "VMX controls and host state",
+		[VM_CAP_CR_SHADOW] = "CR0/CR4 guest/host masks and read shadows",
+		[VM_CAP_IO_BITMAPS] = "I/O bitmaps",
+		[VM_CAP_EXCEPTION_BITMAP] = "exception bitmap",
+		[VM_CAP_TSC_OFFSET] = "TSC offsetting",
+		[VM_CAP_VMX_INSTRUCTIONS] = "VMCLEAR/VMPTRLD and launch state",
+	};
+
+	return (unsigned)cap < VM_NR_CAPABILITIES ? names[cap] : NULL;
+}
+
 void vm_set_callbacks(struct vm *vm, const struct vm_callbacks *cb, void *opaque)
 {
 	if (cb)
@@ -163,11 +220,21 @@ int vm_set_exit_handler(struct vm *vm, unsigned basic_reason, vcpu_exit_handler_
 
 int vm_set_cpuid(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned n)
 {
-	const struct vcpu_cpuid_entry *basic, *extended, *hypervisor;
-	struct vcpu_cpuid_entry *copy = NULL;
+	int r;
 
 	if (!vm || (n && !entries))
 		return VCPU_EINVAL;
+	r = cpuid_replace(vm, entries, n);
+	if (r == 0 && vm->ops->cpuid_changed)
+		r = vm->ops->cpuid_changed(vm);
+	return r;
+}
+
+int cpuid_replace(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned n)
+{
+	const struct vcpu_cpuid_entry *basic, *extended, *hypervisor;
+	struct vcpu_cpuid_entry *copy = NULL;
+
 	if (n > VM_MAX_CPUID_ENTRIES)
 		return VCPU_ELIMIT;
 	if (n) {

@@ -93,11 +93,17 @@ static int vm_instruction_error(struct vcpu *vcpu, unsigned number, int err, uin
 			 field, number, vmx_insn_error_description(number));
 }
 
-/* Resolve a public encoding to a slot the CPU supports, or fail like VMREAD. */
+/* Resolve a public encoding to a slot the CPU supports, or fail like VMREAD
+ * (or, on a backend that owns the component, say so). */
 static int field_slot(struct vcpu *vcpu, uint32_t field, unsigned *slot)
 {
 	unsigned s = vmcs_slot_of(field);
+	const char *name = vmcs_field_name(field);
 
+	if (s != SLOT_NONE && !slot_set_has(&vcpu->vm->supported, s) &&
+	    !vm_feature(vcpu->vm, VCPU_BACKEND_CAP_VMX_INSN))
+		return vcpu_fail(vcpu, VCPU_ENOTSUP, "backend %s cannot express %s (0x%x): it owns that part "
+				 "of the VMCS itself", vcpu->vm->ops->name, name, field);
 	if (s == SLOT_NONE || !slot_set_has(&vcpu->vm->supported, s))
 		return vm_instruction_error(vcpu, VMX_INSN_ERR_UNSUPPORTED_VMCS_COMPONENT,
 					    VCPU_EVMCS_UNSUPPORTED, field);
@@ -139,6 +145,14 @@ int vcpu_vmwrite(struct vcpu *vcpu, uint32_t field, uint64_t value)
 	if (vmcs_field_is_read_only(field) && !(vcpu->vm->caps.misc & VMX_MISC_VMWRITE_SHADOW_RO_FIELDS))
 		return vm_instruction_error(vcpu, VMX_INSN_ERR_VMWRITE_READ_ONLY_VMCS_COMPONENT,
 					    VCPU_EVMCS_READ_ONLY, field);
+	if (vcpu->vm->ops->field_refuses) {
+		const char *why = vcpu->vm->ops->field_refuses(vcpu, field, value);
+
+		if (why)
+			return vcpu_fail(vcpu, VCPU_ENOTSUP, "VMWRITE %s = 0x%llx: backend %s cannot express "
+					 "it: %s", vmcs_field_name(field), (unsigned long long)value,
+					 vcpu->vm->ops->name, why);
+	}
 	if (vmcs_field_access(field) == VMCS_ACCESS_HIGH) {
 		r = vmcs_get(vcpu, slot, &old);
 		if (r < 0)
