@@ -12,5 +12,6 @@
 #include "libvcpu/entry_check.h"
 #include "libvcpu/vcpu.h"
 #include "libvcpu/mock.h"
+#include "libvcpu/kvm.h"
 
 #endif /* LIBVCPU_H */
