@@ -1,6 +1,7 @@
 #!/bin/sh
 # libvcpu developer entry point.
-#   ./dev.sh run     install what is missing, build, run the main example
+#   ./dev.sh run     install what is missing, build, run minivm on its
+#                    built-in guest (on /dev/kvm)
 #   ./dev.sh test    install what is missing, build, run every test; prints
 #                    "N passed, N failed, N skipped" and fails if any failed
 #   ./dev.sh bench   build and run the exit-path benchmark
@@ -37,7 +38,7 @@ build() {
 case "${1:-}" in
 run)
 	build
-	exec "./$BUILD/examples/vcpu_tour"
+	exec "./$BUILD/examples/minivm/minivm"
 	;;
 test)
 	build
