@@ -4,7 +4,9 @@
 #                    built-in guest (on /dev/kvm)
 #   ./dev.sh test    install what is missing, build, run every test; prints
 #                    "N passed, N failed, N skipped" and fails if any failed
-#   ./dev.sh bench   build and run the exit-path benchmark
+#   ./dev.sh bench   build and run the benchmarks (bench/): the exit path on
+#                    the mock, KVM against a hand-written loop, and minivm
+#                    against qemu -M microvm where QEMU is installed
 # Dependencies come from Debian 12 packages through apt-get (needs root).
 set -eu
 cd "$(dirname "$0")"
@@ -49,7 +51,18 @@ test)
 	;;
 bench)
 	build
-	exec "./$BUILD/bench/bench_exit"
+	"./$BUILD/bench/bench_exit"
+	for b in bench_kvm bench_launch; do
+		[ -x "$BUILD/bench/$b" ] || { echo "dev.sh: $b not built (needs linux/kvm.h and nasm)"; continue; }
+		echo
+		status=0
+		if [ $b = bench_launch ]; then
+			"./$BUILD/bench/$b" "./$BUILD/examples/minivm/minivm" "./$BUILD/bench/exit_at_once.elf" || status=$?
+		else
+			"./$BUILD/bench/$b" || status=$?
+		fi
+		[ $status -eq 0 ] || [ $status -eq 77 ] || exit $status
+	done
 	;;
 *)
 	echo "usage: $0 run|test|bench" >&2

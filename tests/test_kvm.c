@@ -1,6 +1,7 @@
 /* The KVM backend on the real /dev/kvm: small real-mode guests (tests/guests,
  * assembled at build time) and what the core sees of them. Skipped (exit
  * 77) where /dev/kvm cannot be opened. */
+#include <cpuid.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -312,6 +313,61 @@ START_TEST(what_kvm_cannot_express_is_refused_by_name)
 }
 END_TEST
 
+/* The core leaves these to KVM's own reset (they cost no ioctl before the
+ * first entry): what KVM holds must be the power-on state the mock shows. */
+START_TEST(kvm_reset_state_is_the_power_on_state)
+{
+	const uint32_t fields[] = {
+		VMCS_GUEST_DR7, VMCS_GUEST_IA32_PAT, VMCS_GUEST_IA32_DEBUGCTL, VMCS_GUEST_SYSENTER_CS,
+		VMCS_GUEST_SYSENTER_ESP, VMCS_GUEST_SYSENTER_EIP, VMCS_GUEST_INTERRUPTIBILITY_INFO,
+	};
+	const enum vcpu_reg regs[] = { VCPU_REG_DR0, VCPU_REG_DR3, VCPU_REG_DR6, VCPU_REG_XCR0 };
+	struct vm *mock_vm;
+	struct vcpu *mock;
+
+	boot("loop", false);
+	ck_assert_int_eq(vm_create(&(struct vm_options){ .backend = "mock" }, &mock_vm), 0);
+	ck_assert_int_eq(vcpu_create(mock_vm, 0, &mock), 0);
+	for (unsigned i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		ck_assert_msg(field(k.vcpu, fields[i]) == field(mock, fields[i]), "%s: KVM 0x%llx, power-on 0x%llx",
+			      vmcs_field_name(fields[i]), (unsigned long long)field(k.vcpu, fields[i]),
+			      (unsigned long long)field(mock, fields[i]));
+	for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		ck_assert_uint_eq(reg(k.vcpu, regs[i]), reg(mock, regs[i]));
+	ck_assert_uint_eq(reg(k.vcpu, VCPU_REG_DR6), 0xffff0ff0);
+	ck_assert_uint_eq(reg(k.vcpu, VCPU_REG_XCR0), 1);
+	vm_destroy(mock_vm);
+	shutdown_vm();
+}
+END_TEST
+
+/* KVM's supported CPUID is asked once per process; one VM's own table
+ * must not leak into the next VM's. */
+START_TEST(one_vms_cpuid_table_does_not_reach_the_next_vm)
+{
+	const struct vcpu_cpuid_entry mine[] = {
+		{ 0, VCPU_CPUID_SUBLEAF_ANY, 1, 0x63707662, 0x74736554, 0x21216c75 },
+	};
+	unsigned eax, ebx, ecx, edx;
+
+	boot("cpuid", false);
+	ck_assert_int_eq(vm_set_cpuid(k.vm, mine, 1), 0);
+	run_ok(k.vcpu);
+	ck_assert_uint_eq(k.port80[0], 0x63707662);
+	shutdown_vm();
+
+	boot("cpuid", false);
+	run_ok(k.vcpu);
+	__cpuid(0, eax, ebx, ecx, edx);
+	(void)eax;
+	ck_assert_uint_eq(k.nr_port80, 4);
+	ck_assert_uint_eq(k.port80[0], ebx);	/* the host's vendor, as KVM passes it */
+	ck_assert_uint_eq(k.port80[1], edx);
+	ck_assert_uint_eq(k.port80[2], ecx);
+	shutdown_vm();
+}
+END_TEST
+
 START_TEST(lazy_state_makes_no_ioctls_per_io_exit)
 {
 	struct vcpu_kvm_stats before, after;
@@ -377,6 +433,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, interrupt_wakes_a_halted_guest);
 	tcase_add_test(tc, request_exit_stops_a_guest_that_never_exits);
 	tcase_add_test(tc, what_kvm_cannot_express_is_refused_by_name);
+	tcase_add_test(tc, kvm_reset_state_is_the_power_on_state);
+	tcase_add_test(tc, one_vms_cpuid_table_does_not_reach_the_next_vm);
 	tcase_add_test(tc, lazy_state_makes_no_ioctls_per_io_exit);
 	tcase_add_test(tc, register_writes_reach_the_guest);
 	tcase_add_test(tc, missing_device_is_enotsup_with_the_path);

@@ -27,51 +27,6 @@
 /* The controls KVM expresses: always HLT and unconditional I/O exiting. */
 #define KVM_PROC_REQUIRED (VMX_CPU_BASED_HLT_EXITING | VMX_CPU_BASED_UNCOND_IO_EXITING)
 
-static int cpuid_from_kvm(struct vm *vm, struct kvm_vm *k)
-{
-	unsigned nent = 64;
-
-	for (;;) {
-		struct kvm_cpuid2 *c = plat_alloc_aligned(sizeof(*c) + nent * sizeof(c->entries[0]), 16);
-		struct vcpu_cpuid_entry *table;
-		int r;
-
-		if (!c)
-			return VCPU_ENOMEM;
-		memset(c, 0, sizeof(*c));
-		c->nent = nent;
-		r = ioctl(k->kvm_fd, KVM_GET_SUPPORTED_CPUID, c);
-		if (r < 0 && errno == E2BIG && nent < 1024) {
-			plat_free(c);
-			nent *= 2;
-			continue;
-		}
-		if (r < 0) {
-			r = vm_fail(VCPU_EBACKEND, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-			plat_free(c);
-			return r;
-		}
-		table = plat_alloc_aligned(c->nent * sizeof(*table) + 1, 16);
-		if (!table) {
-			plat_free(c);
-			return VCPU_ENOMEM;
-		}
-		for (unsigned i = 0; i < c->nent; i++) {
-			const struct kvm_cpuid_entry2 *e = &c->entries[i];
-
-			table[i] = (struct vcpu_cpuid_entry){
-				e->function,
-				(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ? e->index : VCPU_CPUID_SUBLEAF_ANY,
-				e->eax, e->ebx, e->ecx, e->edx,
-			};
-		}
-		r = cpuid_replace(vm, table, c->nent);
-		plat_free(table);
-		plat_free(c);
-		return r;
-	}
-}
-
 /* MAXPHYADDR from CPUID.80000008H:EAX[7:0], as the guest will see it. */
 static unsigned maxphyaddr(const struct vm *vm)
 {
@@ -143,7 +98,7 @@ static int kvm_vm_init(struct vm *vm, const struct vm_options *opts)
 		goto fail;
 	}
 	k->tsc_offset = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_VCPU_ATTRIBUTES) > 0;
-	r = cpuid_from_kvm(vm, k);
+	r = kvm_cpuid_load(vm, k->kvm_fd);
 	if (r < 0)
 		goto fail;
 	if (!k->tsc_offset)
@@ -176,49 +131,6 @@ static void kvm_vm_fini(struct vm *vm)
 	vm->backend = NULL;
 }
 
-/* KVM_SET_CPUID2 with the VM's table made this VCPU's own. */
-static int apply_cpuid(struct vcpu *vcpu)
-{
-	struct vm *vm = vcpu->vm;
-	struct kvm_cpuid2 *c = plat_alloc_aligned(sizeof(*c) + (vm->nr_cpuid + 1) * sizeof(c->entries[0]), 16);
-	int r;
-
-	if (!c)
-		return VCPU_ENOMEM;
-	memset(c, 0, sizeof(*c) + (vm->nr_cpuid + 1) * sizeof(c->entries[0]));
-	c->nent = vm->nr_cpuid;
-	for (unsigned i = 0; i < vm->nr_cpuid; i++) {
-		struct vcpu_cpuid_entry e = vm->cpuid[i];
-
-		cpuid_patch_for_vcpu(vcpu, &e);
-		c->entries[i] = (struct kvm_cpuid_entry2){
-			.function = e.leaf,
-			.index = e.subleaf == VCPU_CPUID_SUBLEAF_ANY ? 0 : e.subleaf,
-			.flags = e.subleaf == VCPU_CPUID_SUBLEAF_ANY ? 0 : KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
-			.eax = e.eax, .ebx = e.ebx, .ecx = e.ecx, .edx = e.edx,
-		};
-	}
-	r = kvm_vcpu_ioctl(vcpu, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
-	plat_free(c);
-	return r;
-}
-
-static int kvm_cpuid_changed(struct vm *vm)
-{
-	for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
-		struct vcpu *vcpu = vm->vcpus[i];
-		int r;
-
-		if (!vcpu || vcpu->state == VCPU_STATE_DESTROYED)
-			continue;
-		r = apply_cpuid(vcpu);
-		if (r < 0)
-			return vm_fail(r, "KVM refused the CPUID table for VCPU %u (%s): KVM takes no changes "
-				       "after a VCPU first ran", i, vcpu_error_detail(vcpu));
-	}
-	return 0;
-}
-
 static int kvm_vcpu_init(struct vcpu *vcpu)
 {
 	struct kvm_vm *k = kvm_vm_of(vcpu->vm);
@@ -240,7 +152,7 @@ static int kvm_vcpu_init(struct vcpu *vcpu)
 		r = vcpu_fail(vcpu, VCPU_EBACKEND, "mmap of kvm_run: %s", strerror(errno));
 		goto fail;
 	}
-	r = apply_cpuid(vcpu);
+	r = kvm_cpuid_apply(vcpu);
 	if (r < 0)
 		goto fail;
 	/* Every slot KVM holds starts unknown; the core's set-up overwrites
@@ -358,4 +270,5 @@ const struct vcpu_backend_ops kvm_backend_ops = {
 	.cpuid_changed = kvm_cpuid_changed,
 	.request_exit = kvm_request_exit,
 	.field_refuses = kvm_field_refuses,
+	.power_on_written = kvm_state_power_on_written,
 };

@@ -59,8 +59,13 @@ static inline struct kvm_vcpu_data *kvm_vcpu_of(const struct vcpu *vcpu)
 
 /* kvm_state.c */
 void kvm_state_init_groups(struct kvm_vm *k);
+void kvm_state_power_on_written(struct vcpu *vcpu);
 int kvm_state_read(struct vcpu *vcpu, unsigned slot, uint64_t *value);
 int kvm_state_flush(struct vcpu *vcpu, const slot_set *dirty);
+/* kvm_cpuid.c */
+int kvm_cpuid_load(struct vm *vm, int kvm_fd);
+int kvm_cpuid_apply(struct vcpu *vcpu);
+int kvm_cpuid_changed(struct vm *vm);
 /* kvm_exit.c */
 int kvm_enter(struct vcpu *vcpu, bool launch);
 /* An ioctl on the VCPU fd, counted, retried on EINTR where that is safe. */

@@ -83,6 +83,23 @@ void kvm_state_init_groups(struct kvm_vm *k)
 			g[slot] = KVM_GROUP_CORE;
 }
 
+/* KVM resets debug registers, pending events, these MSRs and XCR0 to the
+ * same architectural power-on values the core writes (tested); leaving
+ * them to KVM saves four ioctls before the first entry. The general and
+ * segment registers are written: the core's EDX signature differs. */
+void kvm_state_power_on_written(struct vcpu *vcpu)
+{
+	const uint8_t *group_of = kvm_vm_of(vcpu->vm)->group_of;
+
+	for (unsigned slot = 0; slot < NR_SLOTS; slot++) {
+		if (group_of[slot] == KVM_GROUP_DEBUG || group_of[slot] == KVM_GROUP_EVENTS ||
+		    group_of[slot] == KVM_GROUP_MSRS || group_of[slot] == KVM_GROUP_XCRS) {
+			slot_set_del(&vcpu->vmcs.dirty, slot);
+			slot_set_del(&vcpu->vmcs.cached, slot);
+		}
+	}
+}
+
 /* ---- segments: VMX access rights <-> struct kvm_segment ----------------- */
 
 static uint32_t segment_ar(const struct kvm_segment *s)

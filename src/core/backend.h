@@ -73,6 +73,10 @@ struct vcpu_backend_ops {
 	/* Make a guest that is running (or about to run) return as soon as
 	 * it can; called from signal handlers, so async-signal-safe. */
 	void (*request_exit)(struct vcpu *vcpu);
+	/* The core has written a new VCPU's power-on state. A backend whose
+	 * VCPU already starts in (part of) that state may forget those
+	 * writes, so they cost nothing at the first entry. */
+	void (*power_on_written)(struct vcpu *vcpu);
 	/* Can the backend express this value of a supported field? NULL if
 	 * every value is fine. Returns why not, or NULL. */
 	const char *(*field_refuses)(struct vcpu *vcpu, uint32_t field, uint64_t value);

@@ -115,6 +115,8 @@ int vcpu_create(struct vm *vm, unsigned id, struct vcpu **out)
 		goto fail_free;
 	vcpu_setup_controls(vcpu);
 	vcpu_setup_power_on_state(vcpu);
+	if (vm->ops->power_on_written)
+		vm->ops->power_on_written(vcpu);
 
 	/* A new VMCS region is VMCLEARed before its first VMPTRLD. */
 	r = vm->ops->vmclear(vcpu);
