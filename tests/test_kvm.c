@@ -221,6 +221,18 @@ START_TEST(triple_fault_is_reported_not_looped)
 }
 END_TEST
 
+/* Code outside RAM: KVM cannot run or emulate it. A named backend error,
+ * not a crash or a loop. */
+START_TEST(kvm_internal_error_is_a_named_backend_error)
+{
+	boot("fetch_outside_ram", true);
+	ck_assert_int_eq(vcpu_run(k.vcpu), VCPU_EBACKEND);
+	ck_assert_msg(strstr(vcpu_error_detail(k.vcpu), "KVM internal error"), "detail: %s",
+		      vcpu_error_detail(k.vcpu));
+	shutdown_vm();
+}
+END_TEST
+
 START_TEST(cpuid_table_reaches_the_guest_per_vcpu)
 {
 	const struct vcpu_cpuid_entry table[] = {
@@ -429,6 +441,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, mmio_outside_ram_goes_to_the_mmio_callback);
 	tcase_add_test(tc, mmio_nobody_claims_is_a_named_fault);
 	tcase_add_test(tc, triple_fault_is_reported_not_looped);
+	tcase_add_test(tc, kvm_internal_error_is_a_named_backend_error);
 	tcase_add_test(tc, cpuid_table_reaches_the_guest_per_vcpu);
 	tcase_add_test(tc, interrupt_wakes_a_halted_guest);
 	tcase_add_test(tc, request_exit_stops_a_guest_that_never_exits);
