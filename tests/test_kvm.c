@@ -223,6 +223,49 @@ END_TEST
 
 /* Code outside RAM: KVM cannot run or emulate it. A named backend error,
  * not a crash or a loop. */
+/* Writing SREGS (the boot's CS) must not lose what KVM keeps beside it:
+ * the APIC base, and with it CPUID's APIC bit. */
+START_TEST(state_without_a_field_survives_register_writes)
+{
+	boot("apic_base", false);
+	run_ok(k.vcpu);
+	ck_assert_uint_eq(k.nr_port80, 2);
+	ck_assert_uint_eq(k.port80[0] & 0xfffff000u, 0xfee00000u);
+	ck_assert(k.port80[0] & (1u << 11));	/* APIC globally enabled */
+	ck_assert(k.port80[1] & (1u << 9));	/* CPUID.1:EDX.APIC */
+	shutdown_vm();
+}
+END_TEST
+
+/* An injected exception is delivered once: writing the event group back
+ * later (here: the interruptibility state, never read) must not replay it. */
+START_TEST(an_injected_exception_is_delivered_once)
+{
+	boot("exception", false);
+	vm_set_exit_handler(k.vm, VMX_EXIT_REASON_IO_INSTRUCTION, stop_at_io, NULL);
+	run_ok(k.vcpu);
+	ck_assert_int_eq(vcpu_inject_exception(k.vcpu, VMX_VECTOR_GP, 0), 0);
+	for (int i = 0; i < 3; i++) {
+		run_ok(k.vcpu);
+		ck_assert_int_eq(vcpu_vmwrite(k.vcpu, VMCS_GUEST_INTERRUPTIBILITY_INFO, 0), 0);
+	}
+	k.out[k.out_len] = '\0';
+	ck_assert_str_eq(k.out, "XEXX");
+	shutdown_vm();
+}
+END_TEST
+
+/* After a failed KVM_RUN the guest had run: reads fetch KVM's state. */
+START_TEST(state_after_a_failed_run_is_kvms)
+{
+	boot("bx_then_fetch_outside_ram", true);
+	ck_assert_uint_eq(reg(k.vcpu, VCPU_REG_RBX), 0);	/* cached before the run */
+	ck_assert_int_eq(vcpu_run(k.vcpu), VCPU_EBACKEND);
+	ck_assert_uint_eq(reg(k.vcpu, VCPU_REG_RBX), 0x64);
+	shutdown_vm();
+}
+END_TEST
+
 START_TEST(kvm_internal_error_is_a_named_backend_error)
 {
 	boot("fetch_outside_ram", true);
@@ -239,6 +282,7 @@ START_TEST(cpuid_table_reaches_the_guest_per_vcpu)
 		{ 0, VCPU_CPUID_SUBLEAF_ANY, 1, 0x63707662, 0x74736554, 0x21216c75 },
 		{ 1, VCPU_CPUID_SUBLEAF_ANY, 0x000906ea, 0x00010800, 0, 0 },
 	};
+	struct vcpu *second;
 
 	boot("cpuid", false);
 	ck_assert_int_eq(vm_set_cpuid(k.vm, table, 2), 0);
@@ -249,9 +293,20 @@ START_TEST(cpuid_table_reaches_the_guest_per_vcpu)
 	ck_assert_uint_eq(k.port80[2], 0x74736554);
 	/* CPUID.1:EBX[31:24], the initial APIC ID, is the VCPU's id. */
 	ck_assert_uint_eq(k.port80[3] >> 24, 0);
-	/* KVM takes no CPUID changes once a VCPU ran: named, not ignored. */
-	ck_assert_int_lt(vm_set_cpuid(k.vm, table, 1), 0);
+	/* KVM takes no CPUID changes once a VCPU ran: named, not ignored, and
+	 * the VM keeps the table its VCPUs have (a new VCPU gets it too). */
+	ck_assert_int_eq(vm_set_cpuid(k.vm, (const struct vcpu_cpuid_entry[]){
+		{ 0, VCPU_CPUID_SUBLEAF_ANY, 1, 1, 2, 3 } }, 1), VCPU_EBUSY);
 	ck_assert_ptr_nonnull(strstr(vm_last_error(), "KVM"));
+	ck_assert_int_eq(vcpu_create(k.vm, 1, &second), 0);
+	ck_assert_int_eq(vcpu_vmwrite(second, VMCS_GUEST_CS_SELECTOR, 0), 0);
+	ck_assert_int_eq(vcpu_vmwrite(second, VMCS_GUEST_CS_BASE, 0), 0);
+	ck_assert_int_eq(vcpu_set_reg(second, VCPU_REG_RIP, 0x7c00), 0);
+	k.nr_port80 = 0;
+	run_ok(second);
+	ck_assert_uint_eq(k.nr_port80, 4);
+	ck_assert_uint_eq(k.port80[0], 0x63707662);
+	ck_assert_uint_eq(k.port80[3] >> 24, 1);	/* its own APIC ID */
 	shutdown_vm();
 }
 END_TEST
@@ -317,6 +372,15 @@ START_TEST(what_kvm_cannot_express_is_refused_by_name)
 	ck_assert_int_eq(vcpu_vmwrite(k.vcpu, VMCS_CPU_BASED_VM_EXEC_CONTROL, proc | VMX_CPU_BASED_RDTSC_EXITING),
 			 VCPU_ENOTSUP);
 	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(k.vcpu), "KVM"));
+	/* Software events: KVM would take their length from its own last exit. */
+	ck_assert_int_eq(vcpu_vmwrite(k.vcpu, VMCS_VM_ENTRY_INTR_INFO_FIELD,
+				      vmx_intr_info_make(0x21, VMX_INTR_TYPE_SOFT_INTR, false)), VCPU_ENOTSUP);
+	ck_assert_int_eq(vcpu_vmwrite(k.vcpu, VMCS_VM_ENTRY_INTR_INFO_FIELD,
+				      vmx_intr_info_make(3, VMX_INTR_TYPE_SOFT_EXCEPTION, false)), VCPU_ENOTSUP);
+	ck_assert_int_eq(vcpu_vmwrite(k.vcpu, VMCS_VM_ENTRY_INSTRUCTION_LEN, 2), VCPU_ENOTSUP);
+	ck_assert_int_eq(vcpu_vmwrite(k.vcpu, VMCS_VM_ENTRY_INTR_INFO_FIELD,
+				      vmx_intr_info_make(13, VMX_INTR_TYPE_HARD_EXCEPTION, false)), 0);
+	ck_assert_int_eq(vcpu_vmwrite(k.vcpu, VMCS_VM_ENTRY_INTR_INFO_FIELD, 0), 0);
 	/* Guest state reads back through the same encodings. */
 	ck_assert_uint_eq(field(k.vcpu, VMCS_GUEST_CS_SELECTOR), 0);
 	ck_assert_uint_eq(field(k.vcpu, VMCS_GUEST_RIP), 0x7c00);
@@ -442,6 +506,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, mmio_nobody_claims_is_a_named_fault);
 	tcase_add_test(tc, triple_fault_is_reported_not_looped);
 	tcase_add_test(tc, kvm_internal_error_is_a_named_backend_error);
+	tcase_add_test(tc, state_without_a_field_survives_register_writes);
+	tcase_add_test(tc, an_injected_exception_is_delivered_once);
+	tcase_add_test(tc, state_after_a_failed_run_is_kvms);
 	tcase_add_test(tc, cpuid_table_reaches_the_guest_per_vcpu);
 	tcase_add_test(tc, interrupt_wakes_a_halted_guest);
 	tcase_add_test(tc, request_exit_stops_a_guest_that_never_exits);

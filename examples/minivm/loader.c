@@ -91,6 +91,11 @@ static int flat_entry(struct image *img, const struct load_options *o, uint64_t 
 	uint64_t linear;
 
 	if (!o->have_entry) {
+		if (load >= REAL_MODE_LIMIT) {
+			snprintf(err, errlen, "--load 0x%" PRIx64 " is above 1 MiB, where a flat image, "
+				 "which starts in real mode, cannot start: give --entry too", load);
+			return EX_USAGE;
+		}
 		linear_to_cs_ip(load, &img->rm_cs, &img->rm_ip);
 		return 0;
 	}

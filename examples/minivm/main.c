@@ -200,8 +200,11 @@ static int boot(const struct options *o, struct image *img, bool demo)
 	r = machine_create(&m, o->backend, o->device, o->load.ram_size, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "minivm: %s\n", err);
+		/* No backend is one thing; a backend failing after it opened,
+		 * or no memory, is the system's. */
+		status = r != VCPU_ENOMEM && !m.vm ? EX_UNAVAILABLE : EX_OSERR;
 		machine_destroy(&m);
-		return r == VCPU_ENOMEM ? EX_OSERR : EX_UNAVAILABLE;
+		return status;
 	}
 	r = machine_attach(&m, o->strict_ports);
 	status = r < 0 ? EX_SOFTWARE : image_load(img, &o->load, m.vm, m.vcpu, err, sizeof(err));

@@ -58,6 +58,8 @@ static const char usage_text[] =
 	"  70        guest failure: triple fault, invalid guest state, access outside\n"
 	"            RAM, unknown port with --strict-ports, any other VCPU error; the\n"
 	"            error, its detail and the VCPU state are printed\n"
+	"  71        host failure: guest RAM, the VCPU or the --timeout timer could\n"
+	"            not be set up\n"
 	"  75        guest stopped: --timeout or --max-exits reached, or HLT with\n"
 	"            interrupts on (nothing in minivm could wake it)\n";
 

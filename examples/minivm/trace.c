@@ -102,7 +102,8 @@ static uint64_t reg(struct vcpu *vcpu, enum vcpu_reg r)
 void trace_capture(struct vcpu *vcpu, const struct vmx_exit *exit, struct trace_pre *pre)
 {
 	memset(pre, 0, sizeof(*pre));
-	pre->rip = reg(vcpu, VCPU_REG_RIP);
+	/* The exiting instruction's address, on every backend. */
+	pre->rip = reg(vcpu, VCPU_REG_RIP) - (exit->rip_advanced ? exit->instruction_len : 0);
 	pre->rax = reg(vcpu, VCPU_REG_RAX);
 	pre->rcx = reg(vcpu, VCPU_REG_RCX);
 	if (vmx_exit_basic_reason(exit) == VMX_EXIT_REASON_CR_ACCESS)

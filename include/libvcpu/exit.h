@@ -41,6 +41,9 @@ struct vmx_exit {
 	/* Backend detail with no VMCS field: KVM's hardware entry-failure
 	 * reason for a failed entry. 0 if none. */
 	uint64_t backend_info;
+	/* The backend executed the exiting instruction itself and GUEST_RIP
+	 * is already instruction_len bytes past it (KVM's HLT). */
+	bool rip_advanced;
 };
 
 static inline unsigned vmx_exit_basic_reason(const struct vmx_exit *exit)

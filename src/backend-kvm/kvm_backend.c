@@ -205,12 +205,25 @@ static bool kvm_field_supported(struct vm *vm, uint32_t field)
 static const char *kvm_field_refuses(struct vcpu *vcpu, uint32_t field, uint64_t value)
 {
 	uint64_t allowed = vcpu->vm->caps.procbased_ctls >> 32;
+	struct vmx_intr_info event = vmx_decode_intr_info((uint32_t)value);
 
-	if (field == VMCS_CPU_BASED_VM_EXEC_CONTROL &&
-	    ((value & ~allowed) || (value & KVM_PROC_REQUIRED) != KVM_PROC_REQUIRED))
-		return "KVM always exits to user space for HLT and port I/O, and can be asked for "
-		       "interrupt windows and TSC offsetting, nothing else";
-	return NULL;
+	switch (field) {
+	case VMCS_CPU_BASED_VM_EXEC_CONTROL:
+		if ((value & ~allowed) || (value & KVM_PROC_REQUIRED) != KVM_PROC_REQUIRED)
+			return "KVM always exits to user space for HLT and port I/O, and can be asked for "
+			       "interrupt windows and TSC offsetting, nothing else";
+		return NULL;
+	case VMCS_VM_ENTRY_INTR_INFO_FIELD:
+		if (event.valid && event.type != VMX_INTR_TYPE_EXT_INTR && event.type != VMX_INTR_TYPE_NMI_INTR &&
+		    event.type != VMX_INTR_TYPE_HARD_EXCEPTION)
+			return "KVM injects external interrupts, NMIs and hardware exceptions only (software "
+			       "events take their length from KVM's own last exit)";
+		return NULL;
+	case VMCS_VM_ENTRY_INSTRUCTION_LEN:
+		return value ? "KVM takes no instruction length for injected events" : NULL;
+	default:
+		return NULL;
+	}
 }
 
 static int kvm_map_memory(struct vm *vm, uint64_t gpa, uint64_t size, void *host)

@@ -111,11 +111,20 @@ int kvm_cpuid_apply(struct vcpu *vcpu)
 	}
 	r = kvm_vcpu_ioctl(vcpu, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
 	plat_free(c);
-	return r;
+	return r < 0 ? r : 0;
 }
 
+/* All or nothing: KVM takes no CPUID change once a VCPU has run, so that
+ * is refused before any VCPU gets the new table. */
 int kvm_cpuid_changed(struct vm *vm)
 {
+	for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
+		const struct vcpu *vcpu = vm->vcpus[i];
+
+		if (vcpu && vcpu->state != VCPU_STATE_DESTROYED && vcpu->launched)
+			return vm_fail(VCPU_EBUSY, "KVM takes no CPUID changes after a VCPU first ran "
+				       "(VCPU %u has)", i);
+	}
 	for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
 		struct vcpu *vcpu = vm->vcpus[i];
 		int r;
@@ -124,8 +133,8 @@ int kvm_cpuid_changed(struct vm *vm)
 			continue;
 		r = kvm_cpuid_apply(vcpu);
 		if (r < 0)
-			return vm_fail(r, "KVM refused the CPUID table for VCPU %u (%s): KVM takes no changes "
-				       "after a VCPU first ran", i, vcpu_error_detail(vcpu));
+			return vm_fail(r, "KVM refused the CPUID table for VCPU %u: %s", i,
+				       vcpu_error_detail(vcpu));
 	}
 	return 0;
 }

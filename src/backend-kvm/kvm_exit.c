@@ -24,7 +24,7 @@ int kvm_vcpu_ioctl(struct vcpu *vcpu, unsigned long request, void *arg, const ch
 	if (r < 0)
 		return vcpu_fail(vcpu, VCPU_EBACKEND, "%s on VCPU %u: %s", name,
 				 vcpu->id, strerror(errno));
-	return 0;
+	return r;
 }
 
 static const char *kvm_exit_name(uint32_t reason)
@@ -110,7 +110,10 @@ static int translate(struct vcpu *vcpu, struct kvm_run *run)
 		mmio_exit(vcpu, run);
 		return 0;
 	case KVM_EXIT_HLT:
+		/* KVM's RIP is already past the (one-byte) HLT. */
 		e->reason = VMX_EXIT_REASON_HLT;
+		e->instruction_len = 1;
+		e->rip_advanced = true;
 		vcpu->insn_completed = true;
 		return 0;
 	case KVM_EXIT_SHUTDOWN:
@@ -160,6 +163,10 @@ int kvm_enter(struct vcpu *vcpu, bool launch)
 	kv->stats.state_ioctls_eager += 4;
 	r = ioctl(kv->fd, KVM_RUN, 0);
 	run->immediate_exit = 0;
+	/* Whatever happened, the guest may have run: nothing fetched before
+	 * is current, even for an error (whose message reads RIP). */
+	kv->fresh_groups = 0;
+	vmcs_invalidate_volatile(vcpu);
 	if (r < 0) {
 		if (errno == EINTR) {
 			vcpu->exit.reason = VMX_EXIT_REASON_EXTERNAL_INTERRUPT;

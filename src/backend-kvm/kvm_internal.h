@@ -41,7 +41,9 @@ struct kvm_vm {
 struct kvm_vcpu_data {
 	int fd;
 	struct kvm_run *run;
-	uint64_t tsc_offset_set;	/* last value given to KVM */
+	uint64_t tsc_offset_set;	/* last value KVM took, if known */
+	bool tsc_offset_known;
+	unsigned fresh_groups;		/* 1 << group: fetched since the last KVM_RUN */
 	struct vcpu_kvm_stats stats;
 	/* The register groups as last fetched (struct kvm_groups, kvm_state.c). */
 	_Alignas(8) unsigned char groups[KVM_GROUPS_SIZE];
@@ -68,7 +70,8 @@ int kvm_cpuid_apply(struct vcpu *vcpu);
 int kvm_cpuid_changed(struct vm *vm);
 /* kvm_exit.c */
 int kvm_enter(struct vcpu *vcpu, bool launch);
-/* An ioctl on the VCPU fd, counted, retried on EINTR where that is safe. */
+/* An ioctl on the VCPU fd, counted, retried on EINTR where that is safe;
+ * its non-negative result, or a VCPU error with the ioctl named. */
 int kvm_vcpu_ioctl(struct vcpu *vcpu, unsigned long request, void *arg, const char *name);
 
 #endif

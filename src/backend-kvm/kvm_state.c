@@ -4,7 +4,9 @@
  * after an exit (dirty slots keep the core's newer value) and written back
  * whole, from the last fetched copy with the core's values merged in, only
  * if one of its slots is dirty. Fields KVM keeps that have no slot (APIC
- * base, CR8, the pending-interrupt bitmap) round-trip untouched.
+ * base, CR8, the pending-interrupt bitmap, the events in flight) round-trip
+ * untouched: a group holding such fields is fetched afresh before it is
+ * written back.
  */
 #include <errno.h>
 #include <string.h>
@@ -283,11 +285,13 @@ static int fetch_group(struct vcpu *vcpu, enum kvm_group group)
 			   group_io[group].get_name);
 	if (r < 0)
 		return r;
-	if (group == KVM_GROUP_MSRS && g->msrs.hdr.nmsrs != NR_GROUP_MSRS)
-		return vcpu_fail(vcpu, VCPU_EBACKEND, "KVM_GET_MSRS read %u of %zu MSRs", g->msrs.hdr.nmsrs,
-				 NR_GROUP_MSRS);
+	/* KVM_GET_MSRS answers how many it read, stopping at the first it
+	 * cannot. */
+	if (group == KVM_GROUP_MSRS && r != (int)NR_GROUP_MSRS)
+		return vcpu_fail(vcpu, VCPU_EBACKEND, "KVM_GET_MSRS could not read MSR 0x%x", group_msrs[r]);
 	if (group == KVM_GROUP_EVENTS)
 		g->events.flags = 0;
+	kvm_vcpu_of(vcpu)->fresh_groups |= 1u << group;
 	/* The core's dirty values are newer than KVM's. */
 	for (unsigned slot = 0; slot < NR_SLOTS; slot++) {
 		if (group_of[slot] != group || slot_set_has(&vcpu->vmcs.dirty, slot))
@@ -315,26 +319,48 @@ int kvm_state_read(struct vcpu *vcpu, unsigned slot, uint64_t *value)
 	return 0;
 }
 
+/* Groups with state no slot holds (SREGS: APIC base, CR8, the interrupt
+ * bitmap; EVENTS: the exception, interrupt and NMI in flight). */
+static bool has_unslotted_state(enum kvm_group group)
+{
+	return group == KVM_GROUP_SREGS || group == KVM_GROUP_EVENTS;
+}
+
+/* Make the stored copy of a group current before changing part of it. */
+static int complete_group(struct vcpu *vcpu, enum kvm_group group)
+{
+	const uint8_t *group_of = kvm_vm_of(vcpu->vm)->group_of;
+
+	if (kvm_vcpu_of(vcpu)->fresh_groups & (1u << group))
+		return 0;
+	if (has_unslotted_state(group))
+		return fetch_group(vcpu, group);
+	for (unsigned slot = 0; slot < NR_SLOTS; slot++)
+		if (group_of[slot] == group && !slot_set_has(&vcpu->vmcs.cached, slot))
+			return fetch_group(vcpu, group);
+	return 0;
+}
+
 static int write_group(struct vcpu *vcpu, enum kvm_group group)
 {
 	struct kvm_groups *g = groups_of(vcpu);
 	const uint8_t *group_of = kvm_vm_of(vcpu->vm)->group_of;
-	int r;
+	int r = complete_group(vcpu, group);
 
-	/* A partly known group is completed from KVM first. */
-	for (unsigned slot = 0; slot < NR_SLOTS; slot++) {
-		if (group_of[slot] == group && !slot_set_has(&vcpu->vmcs.cached, slot)) {
-			r = fetch_group(vcpu, group);
-			if (r < 0)
-				return r;
-			break;
-		}
-	}
+	if (r < 0)
+		return r;
 	for (unsigned slot = 0; slot < NR_SLOTS; slot++)
 		if (group_of[slot] == group)
 			store_value(g, slot, vcpu->vmcs.val[slot]);
-	return kvm_vcpu_ioctl(vcpu, group_io[group].set, (char *)g + group_io[group].offset,
-			      group_io[group].set_name);
+	r = kvm_vcpu_ioctl(vcpu, group_io[group].set, (char *)g + group_io[group].offset,
+			   group_io[group].set_name);
+	if (r < 0)
+		return r;
+	/* KVM_SET_MSRS, like GET, stops at the first MSR it refuses. */
+	if (group == KVM_GROUP_MSRS && r != (int)NR_GROUP_MSRS)
+		return vcpu_fail(vcpu, VCPU_EBACKEND, "KVM refused the value 0x%llx for MSR 0x%x",
+				 (unsigned long long)g->msrs.entries[r].data, group_msrs[r]);
+	return 0;
 }
 
 /* The entry's event (VM-entry interruption information), as KVM takes it. */
@@ -348,6 +374,10 @@ static int inject(struct vcpu *vcpu)
 
 	if (!i.valid)
 		return 0;
+	if (i.type != VMX_INTR_TYPE_EXT_INTR && i.type != VMX_INTR_TYPE_NMI_INTR &&
+	    i.type != VMX_INTR_TYPE_HARD_EXCEPTION)
+		return vcpu_fail(vcpu, VCPU_ENOTSUP, "KVM cannot inject an event of type %u (it injects "
+				 "external interrupts, NMIs and hardware exceptions)", i.type);
 	switch (i.type) {
 	case VMX_INTR_TYPE_EXT_INTR:
 		/* KVM takes one when the guest can: otherwise back in the
@@ -356,42 +386,47 @@ static int inject(struct vcpu *vcpu)
 			vcpu->vmcs.val[VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL] |= VMX_CPU_BASED_INTR_WINDOW_EXITING;
 			return vcpu_inject_interrupt(vcpu, i.vector);
 		}
-		return kvm_vcpu_ioctl(vcpu, KVM_INTERRUPT, &irq, "KVM_INTERRUPT");
+		r = kvm_vcpu_ioctl(vcpu, KVM_INTERRUPT, &irq, "KVM_INTERRUPT");
+		return r < 0 ? r : 0;
 	case VMX_INTR_TYPE_NMI_INTR:
-		return kvm_vcpu_ioctl(vcpu, KVM_NMI, NULL, "KVM_NMI");
+		r = kvm_vcpu_ioctl(vcpu, KVM_NMI, NULL, "KVM_NMI");
+		return r < 0 ? r : 0;
 	default:
-		if (!slot_set_has(&vcpu->vmcs.cached, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO) &&
-		    (r = fetch_group(vcpu, KVM_GROUP_EVENTS)) < 0)
+		/* On top of KVM's current events, never a stale copy. */
+		if ((r = complete_group(vcpu, KVM_GROUP_EVENTS)) < 0)
 			return r;
 		store_value(g, VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO,
 			    vcpu->vmcs.val[VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO]);
-		if (i.type == VMX_INTR_TYPE_SOFT_INTR) {
-			g->events.interrupt.injected = 1;
-			g->events.interrupt.nr = i.vector;
-			g->events.interrupt.soft = 1;
-		} else {
-			g->events.exception.injected = 1;
-			g->events.exception.nr = i.vector;
-			g->events.exception.has_error_code = i.has_error_code;
-			g->events.exception.error_code =
-				(uint32_t)vcpu->vmcs.val[VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE];
-		}
-		return kvm_vcpu_ioctl(vcpu, KVM_SET_VCPU_EVENTS, &g->events, "KVM_SET_VCPU_EVENTS");
+		g->events.exception.injected = 1;
+		g->events.exception.nr = i.vector;
+		g->events.exception.has_error_code = i.has_error_code;
+		g->events.exception.error_code = (uint32_t)vcpu->vmcs.val[VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE];
+		r = kvm_vcpu_ioctl(vcpu, KVM_SET_VCPU_EVENTS, &g->events, "KVM_SET_VCPU_EVENTS");
+		return r < 0 ? r : 0;
 	}
 }
 
+/* The offset VMX would apply: TSC_OFFSET with "use TSC offsetting", else
+ * none. KVM starts its own (guest TSC 0 at creation), so the first entry
+ * always sets it. */
 static int set_tsc_offset(struct vcpu *vcpu)
 {
 	struct kvm_vcpu_data *kv = kvm_vcpu_of(vcpu);
-	uint64_t offset = vcpu->vmcs.val[VMCS_SLOT_TSC_OFFSET];
+	bool offsetting = vcpu->vmcs.val[VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL] & VMX_CPU_BASED_USE_TSC_OFFSETTING;
+	uint64_t offset = offsetting ? vcpu->vmcs.val[VMCS_SLOT_TSC_OFFSET] : 0;
 	struct kvm_device_attr attr = {
 		.group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET, .addr = (uint64_t)(uintptr_t)&offset,
 	};
+	int r;
 
-	if (offset == kv->tsc_offset_set)
+	if (kv->tsc_offset_known && offset == kv->tsc_offset_set)
 		return 0;
+	r = kvm_vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr, "KVM_SET_DEVICE_ATTR(TSC_OFFSET)");
+	if (r < 0)
+		return r;
 	kv->tsc_offset_set = offset;
-	return kvm_vcpu_ioctl(vcpu, KVM_SET_DEVICE_ATTR, &attr, "KVM_SET_DEVICE_ATTR(TSC_OFFSET)");
+	kv->tsc_offset_known = true;
+	return 0;
 }
 
 int kvm_state_flush(struct vcpu *vcpu, const slot_set *dirty)
@@ -415,7 +450,9 @@ int kvm_state_flush(struct vcpu *vcpu, const slot_set *dirty)
 		if ((groups & (1u << group)) && (r = write_group(vcpu, (enum kvm_group)group)) < 0)
 			return r;
 	if (groups & (1u << KVM_GROUP_CORE)) {
-		if (slot_set_has(dirty, VMCS_SLOT_TSC_OFFSET) && (r = set_tsc_offset(vcpu)) < 0)
+		if (kvm_vm_of(vcpu->vm)->tsc_offset &&
+		    (slot_set_has(dirty, VMCS_SLOT_TSC_OFFSET) || slot_set_has(dirty, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL)) &&
+		    (r = set_tsc_offset(vcpu)) < 0)
 			return r;
 		if (slot_set_has(dirty, VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD) && (r = inject(vcpu)) < 0)
 			return r;

@@ -223,6 +223,7 @@ void cpuid_lookup(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf, uint32_t o
 void cpuid_patch_for_vcpu(const struct vcpu *vcpu, struct vcpu_cpuid_entry *e);
 /* Replace the VM's table without telling the backend (its own seeding). */
 int cpuid_replace(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned n);
+void cpuid_refresh_limits(struct vm *vm);
 /* The VM's CPUID entry for leaf/subleaf, or NULL (cpuid.c). */
 const struct vcpu_cpuid_entry *cpuid_find(const struct vm *vm, uint32_t leaf, uint32_t subleaf);
 int exit_handle_msr_read(struct vcpu *vcpu, const struct vmx_exit *exit);

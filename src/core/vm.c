@@ -220,19 +220,36 @@ int vm_set_exit_handler(struct vm *vm, unsigned basic_reason, vcpu_exit_handler_
 
 int vm_set_cpuid(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned n)
 {
+	struct vcpu_cpuid_entry *old;
+	unsigned old_n;
 	int r;
 
 	if (!vm || (n && !entries))
 		return VCPU_EINVAL;
+	if (!vm->ops->cpuid_changed)
+		return cpuid_replace(vm, entries, n);
+	/* A backend that answers CPUID itself may refuse the table; the VM
+	 * then keeps the one its VCPUs have. */
+	old = vm->cpuid;
+	old_n = vm->nr_cpuid;
+	vm->cpuid = NULL;
+	vm->nr_cpuid = 0;
 	r = cpuid_replace(vm, entries, n);
-	if (r == 0 && vm->ops->cpuid_changed)
+	if (r == 0)
 		r = vm->ops->cpuid_changed(vm);
-	return r;
+	if (r < 0) {
+		plat_free(vm->cpuid);
+		vm->cpuid = old;
+		vm->nr_cpuid = old_n;
+		cpuid_refresh_limits(vm);
+		return r;
+	}
+	plat_free(old);
+	return 0;
 }
 
 int cpuid_replace(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned n)
 {
-	const struct vcpu_cpuid_entry *basic, *extended, *hypervisor;
 	struct vcpu_cpuid_entry *copy = NULL;
 
 	if (n > VM_MAX_CPUID_ENTRIES)
@@ -246,12 +263,18 @@ int cpuid_replace(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigne
 	plat_free(vm->cpuid);
 	vm->cpuid = copy;
 	vm->nr_cpuid = n;
-	/* The highest leaves, answered so often that they are kept apart. */
-	basic = cpuid_find(vm, 0, 0);
-	extended = cpuid_find(vm, 0x80000000u, 0);
-	hypervisor = cpuid_find(vm, 0x40000000u, 0);
+	cpuid_refresh_limits(vm);
+	return 0;
+}
+
+/* The highest leaves, answered so often that they are kept apart. */
+void cpuid_refresh_limits(struct vm *vm)
+{
+	const struct vcpu_cpuid_entry *basic = cpuid_find(vm, 0, 0);
+	const struct vcpu_cpuid_entry *extended = cpuid_find(vm, 0x80000000u, 0);
+	const struct vcpu_cpuid_entry *hypervisor = cpuid_find(vm, 0x40000000u, 0);
+
 	vm->cpuid_max_basic = basic ? basic->eax : 0;
 	vm->cpuid_max_extended = extended ? extended->eax : 0;
 	vm->cpuid_max_hypervisor = hypervisor ? hypervisor->eax : 0;
-	return 0;
 }

@@ -121,6 +121,8 @@ START_TEST(image_past_the_end_of_ram_from_its_load_address_exits_65)
 
 	expect_refusal(EX_DATAERR, "past the end of guest RAM at 0x10000",
 		       ARGS("--mem", "64K", "--load", "0xf800", path));
+	/* Real mode cannot start above 1 MiB: no entry is made up for it. */
+	expect_refusal(EX_USAGE, "above 1 MiB", ARGS("--mem", "4M", "--load", "0x120000", path));
 }
 END_TEST
 

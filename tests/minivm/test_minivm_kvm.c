@@ -96,6 +96,25 @@ START_TEST(demo_on_kvm_matches_its_replay_on_the_mock)
 }
 END_TEST
 
+/* KVM's RIP is past HLT when it exits; the trace names the HLT itself, as
+ * on VMX and the mock. */
+START_TEST(trace_gives_the_address_of_the_hlt)
+{
+	unsigned long long traced, after;
+	const char *line, *end;
+
+	run_minivm(&r, NULL, ARGS("--trace"));
+	assert_status(&r, 0);
+	line = strstr(r.err, ": HLT; rip 0x");
+	end = strstr(r.err, "halted with interrupts off (RIP 0x");
+	ck_assert_ptr_nonnull(line);
+	ck_assert_ptr_nonnull(end);
+	ck_assert_int_eq(sscanf(line, ": HLT; rip 0x%llx", &traced), 1);
+	ck_assert_int_eq(sscanf(end, "halted with interrupts off (RIP 0x%llx", &after), 1);
+	ck_assert_uint_eq(traced + 1, after);
+}
+END_TEST
+
 START_TEST(flat_image_prints_and_exits_through_the_ports)
 {
 	run_minivm(&r, NULL, ARGS(guest("hello.bin")));
@@ -266,6 +285,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, demo_guest_prints_its_steps_and_halts);
 	tcase_add_test(tc, demo_on_kvm_matches_its_replay_on_the_mock);
+	tcase_add_test(tc, trace_gives_the_address_of_the_hlt);
 	tcase_add_test(tc, flat_image_prints_and_exits_through_the_ports);
 	tcase_add_test(tc, flat_image_at_a_chosen_load_address_and_entry);
 	tcase_add_test(tc, trace_and_stats_show_every_exit);
