@@ -1,12 +1,8 @@
 ; Vector 0x20 prints 'I'; the main line waits for it with STI; HLT.
+%include "ivt.inc"
 bits 16
 org 0x7c00
-	xor ax, ax
-	mov ds, ax
-	mov ss, ax
-	mov sp, 0x7000
-	mov word [0x20 * 4], handler
-	mov word [0x20 * 4 + 2], 0
+	SET_VECTOR 0x20, handler
 	mov al, 'S'
 	out 0xe9, al
 	sti
