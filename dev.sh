@@ -11,7 +11,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="meson ninja-build gcc pkg-config check python3 nasm"
+PACKAGES="meson ninja-build gcc pkg-config check python3 nasm libcapstone-dev"
 BUILD=${BUILD:-build}
 
 install_deps() {

@@ -13,5 +13,6 @@
 #include "libvcpu/vcpu.h"
 #include "libvcpu/mock.h"
 #include "libvcpu/kvm.h"
+#include "libvcpu/emulate.h"
 
 #endif /* LIBVCPU_H */
