@@ -11,7 +11,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="meson ninja-build gcc pkg-config check python3 nasm libcapstone-dev"
+PACKAGES="meson ninja-build gcc pkg-config check python3 nasm libcapstone-dev zlib1g-dev"
 BUILD=${BUILD:-build}
 
 install_deps() {

@@ -92,6 +92,11 @@ LIBVCPU_API int emu_set_field(struct emu *emu, uint32_t field, uint64_t value);
  * 2 SS, 3 DS, 4 FS, 5 GS (the SDM's segment numbering). */
 LIBVCPU_API int emu_load_real_segment(struct emu *emu, unsigned seg, uint16_t selector);
 
+/* Forget every decoded instruction: for the caller that changed guest
+ * code behind the emulator's back (a loader, DMA). Writes the emulator
+ * makes itself are tracked without this. */
+LIBVCPU_API void emu_flush_code(struct emu *emu);
+
 /* The A20 gate: when off, bit 20 of every physical address is 0. */
 LIBVCPU_API void emu_set_a20(struct emu *emu, bool enabled);
 

@@ -187,6 +187,11 @@ int emu_load_real_segment(struct emu *e, unsigned seg, uint16_t selector)
 	return 0;
 }
 
+void emu_flush_code(struct emu *e)
+{
+	emu_code_written(e, 0, 1);
+}
+
 void emu_set_a20(struct emu *e, bool enabled)
 {
 	e->a20_mask = enabled ? ~0u : ~(1u << 20);

@@ -302,6 +302,8 @@ static inline void emu_flags_szp(struct emu *e, uint32_t result, unsigned size)
 /* All six arithmetic flags of a + b + carry and of a - b - borrow. */
 void emu_flags_add(struct emu *e, uint32_t a, uint32_t b, uint32_t carry, unsigned size);
 void emu_flags_sub(struct emu *e, uint32_t a, uint32_t b, uint32_t borrow, unsigned size);
+/* Condition code cc (0-15, as in Jcc 70+cc, SETcc 0F 90+cc) on the flags. */
+bool emu_condition(const struct emu *e, unsigned cc);
 /* AND/OR/XOR/TEST: CF = OF = 0, AF = 0, SZP from the result. */
 void emu_flags_logic(struct emu *e, uint32_t result, unsigned size);
 

@@ -33,6 +33,25 @@ void emu_flags_sub(struct emu *e, uint32_t a, uint32_t b, uint32_t borrow, unsig
 		     (((a ^ b ^ r) & 0x10) ? F_AF : 0) | (((a ^ b) & (a ^ r) & sign) ? F_OF : 0);
 }
 
+bool emu_condition(const struct emu *e, unsigned cc)
+{
+	uint32_t f = e->eflags;
+	bool sf_ne_of = !(f & F_SF) != !(f & F_OF);
+	bool r;
+
+	switch (cc >> 1) {
+	case 0: r = f & F_OF; break;			/* O */
+	case 1: r = f & F_CF; break;			/* B */
+	case 2: r = f & F_ZF; break;			/* E */
+	case 3: r = f & (F_CF | F_ZF); break;		/* BE */
+	case 4: r = f & F_SF; break;			/* S */
+	case 5: r = f & F_PF; break;			/* P */
+	case 6: r = sf_ne_of; break;			/* L */
+	default: r = sf_ne_of || (f & F_ZF); break;	/* LE */
+	}
+	return (cc & 1) ? !r : r;
+}
+
 void emu_flags_logic(struct emu *e, uint32_t result, unsigned size)
 {
 	emu_flags_szp(e, result, size);
