@@ -100,6 +100,12 @@ LIBVCPU_API void emu_flush_code(struct emu *emu);
 /* The A20 gate: when off, bit 20 of every physical address is 0. */
 LIBVCPU_API void emu_set_a20(struct emu *emu, bool enabled);
 
+/* Virtual-8086 mode: the TSS I/O permission bitmap (8 KiB, one bit per
+ * port, a set bit makes IN/OUT/INS/OUTS on that port raise #GP(0) for the
+ * monitor). NULL (the default): every port does. Not copied: it must
+ * outlive the emulator's use of it. */
+LIBVCPU_API void emu_set_vm86_io_bitmap(struct emu *emu, const uint8_t *bitmap);
+
 /* ---- Running ------------------------------------------------------------ */
 
 /* What stops emulation before an instruction executes, as a VM exit would

@@ -197,6 +197,11 @@ void emu_set_a20(struct emu *e, bool enabled)
 	e->a20_mask = enabled ? ~0u : ~(1u << 20);
 }
 
+void emu_set_vm86_io_bitmap(struct emu *e, const uint8_t *bitmap)
+{
+	e->vm86_io_bitmap = bitmap;
+}
+
 void emu_set_intercepts(struct emu *e, unsigned intercepts, uint32_t exceptions)
 {
 	e->intercepts = intercepts;

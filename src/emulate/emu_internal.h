@@ -149,6 +149,8 @@ struct emu {
 	uint32_t fault_error;
 	uint8_t fault_software;		/* EMU_EVENT_*: the soft ones return past it */
 
+	const uint8_t *vm86_io_bitmap;	/* NULL: all ports trap in VM86 */
+
 	/* What stops emulation. */
 	unsigned intercepts;
 	uint32_t exception_bitmap;

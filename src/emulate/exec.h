@@ -25,6 +25,7 @@ extern const struct emu_op_entry emu_ops_bits[];	/* exec_bits.c */
 extern const struct emu_op_entry emu_ops_bcd[];		/* exec_bcd.c */
 extern const struct emu_op_entry emu_ops_system[];	/* exec_system.c */
 extern const struct emu_op_entry emu_ops_segment[];	/* exec_segment.c */
+extern const struct emu_op_entry emu_ops_io[];		/* exec_io.c */
 
 /* MOV to or from a control register (exec_system.c). */
 int emu_mov_cr(struct emu *e, const struct emu_insn *in);

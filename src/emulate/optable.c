@@ -7,6 +7,7 @@
 static const struct emu_op_entry *const groups[] = {
 	emu_ops_alu, emu_ops_move, emu_ops_flow, emu_ops_stack, emu_ops_string,
 	emu_ops_muldiv, emu_ops_shift, emu_ops_bits, emu_ops_bcd, emu_ops_system, emu_ops_segment,
+	emu_ops_io,
 };
 
 emu_exec_fn emu_exec_for(unsigned id)
