@@ -58,12 +58,17 @@ static void stop_timer(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-static void explain_demo(void)
+static void explain_demo(const char *backend)
 {
 	fputs("minivm: no IMAGE given: running the built-in demo guest (examples/minivm/guest/demo.asm).\n"
-	      "\n"
-	      "  The guest's instructions run directly on the CPU. When it does something the\n"
-	      "  hypervisor keeps for itself (port I/O and HLT; on VT-x also CPUID and writes to\n"
+	      "\n", stderr);
+	if (!strcmp(backend, "emulate"))
+		fputs("  The guest's instructions run in libvcpu's instruction emulator, which plays\n"
+		      "  the CPU (--backend emulate). When it does something the\n", stderr);
+	else
+		fputs("  The guest's instructions run directly on the CPU. When it does something the\n",
+		      stderr);
+	fputs("  hypervisor keeps for itself (port I/O and HLT; on VT-x also CPUID and writes to\n"
 	      "  CR0), the CPU stops the guest and hands control back with a VM exit: a basic\n"
 	      "  exit reason (Intel SDM Vol. 3D, Appendix C) and an exit qualification saying\n"
 	      "  exactly what happened. minivm handles the exit (here: it plays a 16550 serial\n"
@@ -214,7 +219,7 @@ static int boot(const struct options *o, struct image *img, bool demo)
 		status = mock_dry_run(&m, img);
 	} else {
 		if (demo)
-			explain_demo();
+			explain_demo(o->backend);
 		status = run(&m, o, demo || o->trace || o->stats);
 		if (demo)
 			summarize_demo(&m, o->backend);

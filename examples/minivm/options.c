@@ -23,8 +23,10 @@ static const char usage_text[] =
 	"the command line: the image path, then --append).\n"
 	"\n"
 	"Options:\n"
-	"  -b, --backend NAME     kvm (default), or mock: loads the image and checks the\n"
-	"                         boot state, but the mock cannot execute guest code\n"
+	"  -b, --backend NAME     kvm (default); emulate: libvcpu's instruction emulator\n"
+	"                         runs the guest, on any host (real mode, and flat\n"
+	"                         protected mode without paging); or mock: loads the\n"
+	"                         image and checks the boot state, but cannot execute it\n"
 	"  -d, --device PATH      KVM device node (default /dev/kvm)\n"
 	"  -m, --mem SIZE         guest RAM: bytes, or with K, M or G (default 32M;\n"
 	"                         64K to 3G, a multiple of 4K)\n"
@@ -154,8 +156,8 @@ static int parse_one(struct options *o, int c, const char *arg, char *err, size_
 
 	switch (c) {
 	case 'b':
-		if (strcmp(arg, "kvm") && strcmp(arg, "mock"))
-			return bad(err, errlen, "--backend", arg, "minivm knows kvm and mock");
+		if (strcmp(arg, "kvm") && strcmp(arg, "emulate") && strcmp(arg, "mock"))
+			return bad(err, errlen, "--backend", arg, "minivm knows kvm, emulate and mock");
 		o->backend = arg;
 		return 0;
 	case 'd':

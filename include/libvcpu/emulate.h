@@ -85,6 +85,8 @@ LIBVCPU_API int emu_set_reg(struct emu *emu, enum vcpu_reg reg, uint64_t value);
  * A write to CR0 here is taken as is; the guest's own MOV CR0 follows
  * the processor's rules. */
 LIBVCPU_API int emu_get_field(const struct emu *emu, uint32_t field, uint64_t *value);
+/* Does the emulator keep this field (emu_get_field would succeed)? */
+LIBVCPU_API bool emu_has_field(uint32_t field);
 LIBVCPU_API int emu_set_field(struct emu *emu, uint32_t field, uint64_t value);
 
 /* Load a segment register as real mode does (base = selector * 16, limit
@@ -171,6 +173,14 @@ struct emu_stop {
  * message says which; no state changed), an error from a callback, or
  * VCPU_ENOTSUP for a mode it does not emulate (paging on, 64-bit). */
 LIBVCPU_API int emu_step(struct emu *emu, struct emu_stop *stop);
+
+/* Deliver an event before the next instruction, as VM entry injects one
+ * (whatever IF says): an external interrupt, NMI or hardware exception
+ * `vector`, through the IVT in real mode. *stop says EMU_STOP_STEP when it
+ * was delivered, EMU_STOP_TRIPLE_FAULT when delivering it faulted twice,
+ * or EMU_STOP_EXCEPTION outside real mode, where the caller delivers it.
+ * Returns 0 or a callback's error. */
+LIBVCPU_API int emu_inject(struct emu *emu, uint8_t vector, struct emu_stop *stop);
 
 /* Run until something stops it (see enum emu_stop_reason) or max_steps
  * instructions have retired (0: no limit). Same returns as emu_step. */

@@ -89,6 +89,7 @@ bool backend_ops_complete(const struct vcpu_backend_ops *ops);
 const struct vcpu_backend_ops *backend_find(const char *name);
 
 extern const struct vcpu_backend_ops mock_backend_ops;
+extern const struct vcpu_backend_ops emulate_backend_ops;
 #ifdef LIBVCPU_HAVE_KVM
 extern const struct vcpu_backend_ops kvm_backend_ops;
 #endif

@@ -10,6 +10,7 @@
 
 static const struct vcpu_backend_ops *const backends[] = {
 	&mock_backend_ops,
+	&emulate_backend_ops,
 #ifdef LIBVCPU_HAVE_KVM
 	&kvm_backend_ops,
 #endif

@@ -139,6 +139,14 @@ static void *field_slot(struct emu *e, uint32_t field, unsigned *width)
 	}
 }
 
+bool emu_has_field(uint32_t field)
+{
+	static struct emu probe;	/* only addresses are taken */
+	unsigned width;
+
+	return field == VMCS_GUEST_INTERRUPTIBILITY_INFO || field_slot(&probe, field, &width) != NULL;
+}
+
 int emu_get_field(const struct emu *e, uint32_t field, uint64_t *value)
 {
 	unsigned width;
@@ -332,6 +340,27 @@ int emu_step(struct emu *emu, struct emu_stop *stop)
 	if (r == 0) {
 		memset(stop, 0, sizeof(*stop));
 		stop->reason = EMU_STOP_STEP;
+	}
+	return r < 0 ? r : 0;
+}
+
+int emu_inject(struct emu *emu, uint8_t vector, struct emu_stop *stop)
+{
+	uint32_t bitmap;
+	int r;
+
+	if (!emu || !stop)
+		return VCPU_EINVAL;
+	memset(stop, 0, sizeof(*stop));
+	emu_raise(emu, vector);
+	/* An injected event is delivered, never caught by the bitmap. */
+	bitmap = emu->exception_bitmap;
+	emu->exception_bitmap = 0;
+	r = emu_deliver_pending(emu, stop, 0, emu->eip);
+	emu->exception_bitmap = bitmap;
+	if (r == 0) {
+		stop->reason = EMU_STOP_STEP;
+		emu->shadow_sti = emu->shadow_mov_ss = false;
 	}
 	return r < 0 ? r : 0;
 }

@@ -64,7 +64,7 @@ START_TEST(usage_errors_exit_64)
 	run_result_free(&r);
 	expect_refusal(EX_USAGE, "multiple of 4K", ARGS("--mem", "65537", guest("hello.bin")));
 	run_result_free(&r);
-	expect_refusal(EX_USAGE, "minivm knows kvm and mock", ARGS("--backend", "xen"));
+	expect_refusal(EX_USAGE, "minivm knows kvm, emulate and mock", ARGS("--backend", "xen"));
 	run_result_free(&r);
 	expect_refusal(EX_USAGE, "one image at most", ARGS(guest("hello.bin"), guest("hello.bin")));
 	run_result_free(&r);
