@@ -12,7 +12,7 @@ static unsigned subleaves(uint32_t leaf)
 {
 	switch (leaf) {
 	case 0x4: case 0x7: case 0xb: case 0xf: case 0x10: case 0x12: case 0x14:
-	case 0x17: case 0x18: case 0x1d: case 0x1e: case 0x1f:
+	case 0x17: case 0x18: case 0x1d: case 0x1e: case 0x1f: case 0x20: case 0x23: case 0x24:
 		return 4;
 	case 0xd:
 		return 20;
@@ -50,7 +50,7 @@ int emulate_cpuid_load(struct vm *vm)
 	uint32_t max_basic, max_ext;
 
 	__cpuid(0, a, b, c, d);
-	max_basic = a < 0x1f ? a : 0x1f;
+	max_basic = a < 0x3f ? a : 0x3f;
 	__cpuid(0x80000000u, a, b, c, d);
 	max_ext = a < 0x80000021u ? a : 0x80000021u;
 	add_range(table, &n, 0, max_basic);

@@ -287,6 +287,15 @@ static int fetch_bytes(struct emu *e, uint8_t *buf, unsigned want, unsigned *got
 	return 0;
 }
 
+/* Capstone decodes C4/C5 followed by a ModRM-like byte with mod = 11 as
+ * a VEX prefix (it keeps the prefix bytes in opcode[]) in any mode. */
+static bool vex_encoded(const cs_insn *ci)
+{
+	uint8_t op = ci->detail->x86.opcode[0];
+
+	return (op == 0xc4 || op == 0xc5) && ci->id != X86_INS_LES && ci->id != X86_INS_LDS;
+}
+
 /* Capstone refused the `got` bytes CS allows: an instruction cut short by
  * CS's limit (#GP), or no instruction at all (#UD). */
 static int undecodable(struct emu *e, unsigned got)
@@ -336,6 +345,10 @@ int emu_fetch_decode(struct emu *e, const struct emu_insn **out)
 	e->stats.decodes++;
 	if (!cs_disasm_iter(e->capstone, &code, &size, &address, e->cs_insn))
 		return undecodable(e, got);
+	/* Real and VM86 mode have no VEX: there C4/C5 are LES/LDS, whose
+	 * register forms are #UD. */
+	if ((emu_real(e) || emu_vm86(e)) && vex_encoded(e->cs_insn))
+		return emu_raise(e, EXC_UD);
 	r = convert(e, e->cs_insn, mode, slot);
 	if (r < 0) {
 		slot->gen = 0;

@@ -37,6 +37,8 @@ static void power_on(struct emu *e)
 		e->seg[s] = (struct emu_segment){ .base = 0, .limit = 0xffff, .ar = 0x93, .selector = 0 };
 	e->seg[SEG_CS] = (struct emu_segment){ .base = 0xffff0000u, .limit = 0xffff, .ar = 0x9b,
 					       .selector = 0xf000 };
+	e->ldtr = (struct emu_segment){ .limit = 0xffff, .ar = 0x82 };
+	e->tr = (struct emu_segment){ .limit = 0xffff, .ar = 0x8b };
 	e->eip = 0xfff0;
 	e->eflags = F_FIXED1;
 	e->cr0 = 0x60000010u;
@@ -112,6 +114,17 @@ static void *field_slot(struct emu *e, uint32_t field, unsigned *width)
 	unsigned seg;
 
 	*width = 4;
+	switch (field) {
+	case VMCS_GUEST_LDTR_SELECTOR: *width = 2; return &e->ldtr.selector;
+	case VMCS_GUEST_TR_SELECTOR: *width = 2; return &e->tr.selector;
+	case VMCS_GUEST_LDTR_LIMIT: return &e->ldtr.limit;
+	case VMCS_GUEST_TR_LIMIT: return &e->tr.limit;
+	case VMCS_GUEST_LDTR_AR_BYTES: return &e->ldtr.ar;
+	case VMCS_GUEST_TR_AR_BYTES: return &e->tr.ar;
+	case VMCS_GUEST_LDTR_BASE: return &e->ldtr.base;
+	case VMCS_GUEST_TR_BASE: return &e->tr.base;
+	default: break;
+	}
 	if (field >= VMCS_GUEST_ES_SELECTOR && field <= VMCS_GUEST_GS_SELECTOR && !(field & 1)) {
 		*width = 2;
 		return &e->seg[(field - VMCS_GUEST_ES_SELECTOR) / 2].selector;

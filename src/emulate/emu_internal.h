@@ -134,6 +134,7 @@ struct emu {
 	uint32_t eip;
 	uint32_t eflags;
 	struct emu_segment seg[EMU_NR_SEGS];
+	struct emu_segment ldtr, tr;	/* kept for the caller, unused here */
 	uint32_t cr0, cr2, cr3, cr4;
 	uint32_t gdtr_base, idtr_base;
 	uint16_t gdtr_limit, idtr_limit;
@@ -244,6 +245,10 @@ int emu_write(struct emu *e, unsigned seg, uint32_t offset, const void *buf, uns
 /* Little-endian values of 1, 2 or 4 bytes. */
 int emu_read_val(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t *v);
 int emu_write_val(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t v);
+/* The checks emu_write makes, without writing (INS: before the port is read). */
+int emu_check_write(struct emu *e, unsigned seg, uint32_t offset, unsigned size);
+/* The checks emu_read makes, without reading (x87 escapes with no coprocessor). */
+int emu_check_read(struct emu *e, unsigned seg, uint32_t offset, unsigned size);
 /* Physical access without segmentation (descriptor tables, the IVT). */
 int emu_phys_read(struct emu *e, uint64_t phys, void *buf, unsigned len);
 int emu_phys_write(struct emu *e, uint64_t phys, const void *buf, unsigned len);

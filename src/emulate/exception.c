@@ -5,9 +5,12 @@
  * vector's entry. A fault while delivering a contributory exception (#DE,
  * #TS, #NP, #SS, #GP) becomes a double fault, one while delivering a
  * double fault shuts the processor down (triple fault); after a benign
- * one the new fault is delivered instead. In virtual-8086 and protected
- * mode the events go to the caller, the monitor, as the processor would
- * take them through the protected-mode IDT.
+ * one the new fault is delivered instead. In virtual-8086 mode the events
+ * go to the caller, the monitor, as the processor would take them through
+ * the protected-mode IDT. In protected mode only the IDT's limit is
+ * checked here (a gate past it is #GP, and so on to a triple fault, as
+ * boot code with an empty IDT sees); an event with a gate goes to the
+ * caller, which delivers it.
  */
 #include "emu_internal.h"
 
@@ -67,6 +70,20 @@ int emu_interrupt_real(struct emu *e, unsigned vector, uint32_t return_ip)
 	return EMU_NEXT;
 }
 
+/* Protected mode: the 8-byte gate must lie within the IDT. */
+static int gate_check(struct emu *e, unsigned vector)
+{
+	if (vector * 8 + 7 > e->idtr_limit)
+		return emu_raise_error(e, EXC_GP, vector * 8 + 2);
+	return EMU_NEXT;
+}
+
+/* Deliver (real mode) or check (protected mode) one event. */
+static int deliver_one(struct emu *e, unsigned vector, uint32_t return_ip)
+{
+	return emu_real(e) ? emu_interrupt_real(e, vector, return_ip) : gate_check(e, vector);
+}
+
 static void stop_for_caller(struct emu *e, struct emu_stop *stop, unsigned len)
 {
 	stop->reason = EMU_STOP_EXCEPTION;
@@ -86,13 +103,26 @@ int emu_deliver_pending(struct emu *e, struct emu_stop *stop, unsigned len, uint
 
 	/* The exception bitmap catches exceptions, not INT n (as in VMX). */
 	if (((e->exception_bitmap >> vector) & 1 && e->fault_software != EMU_EVENT_SOFT_INTERRUPT) ||
-	    !emu_real(e)) {
+	    emu_vm86(e)) {
 		stop_for_caller(e, stop, len);
 		return 1;
 	}
 	for (;;) {
+		uint8_t kind = e->fault_software;
+		bool has_error = e->fault_has_error;
+		uint32_t error = e->fault_error;
+
 		e->fault_pending = false;
-		r = emu_interrupt_real(e, vector, return_ip);
+		r = deliver_one(e, vector, return_ip);
+		if (r == EMU_NEXT && !emu_real(e)) {
+			/* A gate exists: the caller delivers the event. */
+			e->fault_vector = (uint8_t)vector;
+			e->fault_software = kind;
+			e->fault_has_error = has_error;
+			e->fault_error = error;
+			stop_for_caller(e, stop, len);
+			return 1;
+		}
 		if (r != EMU_FAULT)
 			return r;
 		/* A fault while delivering `vector`. */

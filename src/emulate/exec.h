@@ -30,8 +30,20 @@ extern const struct emu_op_entry emu_ops_io[];		/* exec_io.c */
 /* MOV to or from a control register (exec_system.c). */
 int emu_mov_cr(struct emu *e, const struct emu_insn *in);
 
+/* EFLAGS once POPF (iret false) or IRET loads `value` of `size` bytes,
+ * with the bits the mode protects kept (exec_stack.c). */
+uint32_t emu_popped_flags(const struct emu *e, uint32_t value, unsigned size, bool iret);
+
 /* Raise #UD: for encodings the processor rejects (LOCK where it is not
  * allowed, a register operand where memory is required). */
 int emu_exec_ud(struct emu *e, const struct emu_insn *in);
+
+/* Port I/O (exec_io.c), shared with INS and OUTS (exec_string.c): whether
+ * `size` bytes at `port` may be accessed (#GP(0) if not: the VM86 I/O
+ * bitmap), and the accesses through the io callbacks (NULL: reads all
+ * ones, writes dropped; a callback's error is returned). */
+int emu_io_permitted(struct emu *e, uint16_t port, unsigned size);
+int emu_port_in(struct emu *e, uint16_t port, unsigned size, uint32_t *v);
+int emu_port_out(struct emu *e, uint16_t port, unsigned size, uint32_t v);
 
 #endif /* LIBVCPU_EMU_EXEC_H */

@@ -153,6 +153,20 @@ int emu_write(struct emu *e, unsigned seg, uint32_t offset, const void *buf, uns
 	return emu_phys_write(e, to_phys(e, linear), buf, size);
 }
 
+int emu_check_write(struct emu *e, unsigned seg, uint32_t offset, unsigned size)
+{
+	uint32_t linear;
+
+	return check_access(e, seg, offset, size, true, &linear);
+}
+
+int emu_check_read(struct emu *e, unsigned seg, uint32_t offset, unsigned size)
+{
+	uint32_t linear;
+
+	return check_access(e, seg, offset, size, false, &linear);
+}
+
 int emu_read_val(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t *v)
 {
 	uint8_t b[4] = { 0 };

@@ -96,6 +96,21 @@ START_TEST(demo_on_kvm_matches_its_replay_on_the_mock)
 }
 END_TEST
 
+/* The same guest prints the same whether the CPU (KVM) or libvcpu's
+ * instruction emulator runs it. */
+START_TEST(demo_prints_the_same_on_kvm_and_the_emulator)
+{
+	struct run_result emulated;
+
+	run_minivm(&r, NULL, ARGS(NULL));
+	assert_status(&r, 0);
+	run_minivm(&emulated, NULL, ARGS("--backend", "emulate"));
+	ck_assert_msg(emulated.status == 0, "emulate: status %d\n%s", emulated.status, emulated.err);
+	ck_assert_str_eq(emulated.out, r.out);
+	run_result_free(&emulated);
+}
+END_TEST
+
 /* KVM's RIP is past HLT when it exits; the trace names the HLT itself, as
  * on VMX and the mock. */
 START_TEST(trace_gives_the_address_of_the_hlt)
@@ -286,6 +301,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, demo_guest_prints_its_steps_and_halts);
 	tcase_add_test(tc, demo_on_kvm_matches_its_replay_on_the_mock);
 	tcase_add_test(tc, trace_gives_the_address_of_the_hlt);
+	tcase_add_test(tc, demo_prints_the_same_on_kvm_and_the_emulator);
 	tcase_add_test(tc, flat_image_prints_and_exits_through_the_ports);
 	tcase_add_test(tc, flat_image_at_a_chosen_load_address_and_entry);
 	tcase_add_test(tc, trace_and_stats_show_every_exit);
