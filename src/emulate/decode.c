@@ -12,7 +12,7 @@
  */
 #include <stdlib.h>
 
-#include "emu_internal.h"
+#include "exec.h"
 
 #define MAX_INSN_LEN 15
 #define GRANULE_SHIFT 8
@@ -164,6 +164,40 @@ static bool relative_branch(const cs_insn *ci, struct emu_insn *in)
 	return true;
 }
 
+/* Capstone keeps one of F0/F2/F3 in its detail; the bytes keep them all
+ * (of F2 and F3 the last one counts). */
+static uint8_t legacy_prefixes(const cs_insn *ci)
+{
+	uint8_t found = 0;
+
+	for (unsigned i = 0; i < ci->size; i++) {
+		switch (ci->bytes[i]) {
+		case 0xf0: found |= PFX_LOCK; break;
+		case 0xf2: found = (uint8_t)((found & ~PFX_REP) | PFX_REPNE); break;
+		case 0xf3: found = (uint8_t)((found & ~PFX_REPNE) | PFX_REP); break;
+		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65: case 0x66: case 0x67:
+			break;
+		default:
+			return found;
+		}
+	}
+	return found;
+}
+
+/* LOCK is allowed only on these, with a memory destination (else #UD). */
+static bool lockable(const struct emu_insn *in)
+{
+	switch (in->id) {
+	case X86_INS_ADD: case X86_INS_ADC: case X86_INS_AND: case X86_INS_BTC: case X86_INS_BTR:
+	case X86_INS_BTS: case X86_INS_CMPXCHG: case X86_INS_CMPXCHG8B: case X86_INS_DEC:
+	case X86_INS_INC: case X86_INS_NEG: case X86_INS_NOT: case X86_INS_OR: case X86_INS_SBB:
+	case X86_INS_SUB: case X86_INS_XOR: case X86_INS_XADD: case X86_INS_XCHG:
+		return in->op[0].kind == OPK_MEM || (in->id == X86_INS_XCHG && in->op[1].kind == OPK_MEM);
+	default:
+		return false;
+	}
+}
+
 /* Capstone's view -> ours. VCPU_EUNIMPLEMENTED if nothing executes it. */
 static int convert(struct emu *e, const cs_insn *ci, unsigned mode, struct emu_insn *in)
 {
@@ -175,8 +209,7 @@ static int convert(struct emu *e, const cs_insn *ci, unsigned mode, struct emu_i
 	in->mode = (uint8_t)mode;
 	in->opsize = (uint8_t)(x->prefix[2] == 0x66 ? 6 - mode : mode);
 	in->adsize = (uint8_t)(x->prefix[3] == 0x67 ? 6 - mode : mode);
-	in->prefixes = (uint8_t)((x->prefix[0] == 0xf3 ? PFX_REP : 0) | (x->prefix[0] == 0xf2 ? PFX_REPNE : 0) |
-				 (x->prefix[0] == 0xf0 ? PFX_LOCK : 0));
+	in->prefixes = legacy_prefixes(ci);
 	in->seg = SEG_NONE;
 	if (x->prefix[1] && map_sreg(x->prefix[1] == 0x26 ? X86_REG_ES : x->prefix[1] == 0x2e ? X86_REG_CS :
 				     x->prefix[1] == 0x36 ? X86_REG_SS : x->prefix[1] == 0x3e ? X86_REG_DS :
@@ -196,6 +229,12 @@ static int convert(struct emu *e, const cs_insn *ci, unsigned mode, struct emu_i
 						  .index = R_NONE, .value = ci->bytes[1] };
 	}
 	in->intercept = intercept_class(in);
+	/* #UD for a bad LOCK comes before anything else, intercepts included. */
+	if ((in->prefixes & PFX_LOCK) && !lockable(in)) {
+		in->exec = emu_exec_ud;
+		in->intercept = 0;
+		return 0;
+	}
 	in->exec = emu_exec_for(ci->id);
 	if (!in->exec)
 		return emu_fail(e, VCPU_EUNIMPLEMENTED, "%s %s (bytes %02x %02x %02x) at %04x:%04x: not implemented",
