@@ -416,6 +416,28 @@ START_TEST(far_call_and_retf_with_a_32_bit_operand_size)
 }
 END_TEST
 
+START_TEST(far_call_that_faults_on_the_stack_keeps_cs)
+{
+	/* The second push (IP) lands at offset 0xffff: past the limit. */
+	emu_set_reg(e, VCPU_REG_RSP, 3);
+	PUT(CODE_PHYS, 0x9a, 0x20, 0x00, 0x00, 0x20);	/* call 0x2000:0x20 */
+	expect_exception(12, false);
+	ck_assert_uint_eq(fld(VMCS_GUEST_CS_SELECTOR), 0x1000);
+	ck_assert_uint_eq(fld(VMCS_GUEST_CS_BASE), CODE_PHYS);
+	/* A far CALL checks the stack before the new IP (a near one the
+	 * other way round): with both wrong, #SS. */
+	emu_set_field(e, VMCS_GUEST_CS_LIMIT, 0x0fff);
+	PUT(CODE_PHYS, 0x9a, 0x00, 0x20, 0x00, 0x20);	/* call 0x2000:0x2000 */
+	expect_exception(12, false);
+	emu_set_reg(e, VCPU_REG_RSP, 0x1000);
+	expect_exception(13, false);
+	ck_assert_uint_eq(fld(VMCS_GUEST_CS_SELECTOR), 0x1000);
+	PUT(CODE_PHYS, 0xe8, 0x00, 0x20);		/* call 0x2003 */
+	emu_set_reg(e, VCPU_REG_RSP, 1);
+	expect_exception(13, false);
+}
+END_TEST
+
 START_TEST(indirect_far_jmp_reads_a_48_bit_pointer)
 {
 	put32(DATA_PHYS + 0x100, 0x30);
@@ -522,8 +544,9 @@ static void load_gdt(void)
 	put_descriptor(0x10, CODE_PHYS, 0xffff, 0x9a, 0x0);	/* 16-bit code at CS_PHYS */
 	put_descriptor(0x18, 0, 0xfffff, 0x92, 0xc);		/* flat 32-bit data */
 	put_descriptor(0x20, 0, 0xffff, 0xfa, 0x0);		/* DPL 3 code */
+	put_descriptor(0x28, 0x00080000, 0x0008, 0x8c, 0x0);	/* a 386 call gate */
 	emu_set_field(e, VMCS_GUEST_GDTR_BASE, GDT_PHYS);
-	emu_set_field(e, VMCS_GUEST_GDTR_LIMIT, 0x27);
+	emu_set_field(e, VMCS_GUEST_GDTR_LIMIT, 0x2f);
 }
 
 START_TEST(protected_mode_far_jumps_between_32_and_16_bit_code)
@@ -587,6 +610,36 @@ static void enter_protected_mode(void)
 	emu_set_reg(e, VCPU_REG_RIP, CODE_PHYS);
 }
 
+START_TEST(thirty_two_bit_code_with_a_32_bit_stack)
+{
+	enter_protected_mode();
+	emu_set_field(e, VMCS_GUEST_SS_SELECTOR, 0x18);
+	emu_set_field(e, VMCS_GUEST_SS_BASE, 0);
+	emu_set_field(e, VMCS_GUEST_SS_LIMIT, 0xffffffffu);
+	emu_set_field(e, VMCS_GUEST_SS_AR_BYTES, 0xc093);
+	emu_set_reg(e, VCPU_REG_RSP, 0x00021000);
+	emu_set_reg(e, VCPU_REG_RBP, 0x12345678);
+	PUT(CODE_PHYS,
+	    0xe8, 0x01, 0x00, 0x00, 0x00,		/* call +1 */
+	    0xf4,					/* hlt */
+	    0xc8, 0x08, 0x00, 0x01,			/* enter 8, 1 */
+	    0xc9,					/* leave */
+	    0xc3);					/* ret */
+	step_ok();
+	ck_assert_uint_eq(r(VCPU_REG_RSP), 0x20ffc);
+	ck_assert_uint_eq(get32(0x20ffc), CODE_PHYS + 5);
+	step_ok();
+	ck_assert_uint_eq(get32(0x20ff8), 0x12345678);
+	ck_assert_uint_eq(get32(0x20ff4), 0x20ff8);
+	ck_assert_uint_eq(r(VCPU_REG_RBP), 0x20ff8);
+	ck_assert_uint_eq(r(VCPU_REG_RSP), 0x20ff4 - 8);
+	run_to_hlt();
+	ck_assert_uint_eq(r(VCPU_REG_RIP), CODE_PHYS + 6);
+	ck_assert_uint_eq(r(VCPU_REG_RSP), 0x21000);
+	ck_assert_uint_eq(r(VCPU_REG_RBP), 0x12345678);
+}
+END_TEST
+
 START_TEST(protected_mode_far_jump_checks_the_descriptor)
 {
 	enter_protected_mode();
@@ -598,6 +651,19 @@ START_TEST(protected_mode_far_jump_checks_the_descriptor)
 	expect_exception(13, false);
 	ck_assert_uint_eq(fld(VMCS_GUEST_CS_SELECTOR), 0x08);
 	ck_assert_uint_eq(fld(VMCS_GUEST_CS_AR_BYTES), 0xc09b);
+}
+END_TEST
+
+START_TEST(far_call_through_a_gate_is_refused_by_name)
+{
+	struct emu_stop stop;
+
+	enter_protected_mode();
+	PUT(CODE_PHYS, 0x9a, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00);	/* call 0x28:0 */
+	ck_assert_int_eq(emu_step(e, &stop), VCPU_EUNIMPLEMENTED);
+	ck_assert_ptr_nonnull(strstr(emu_error_detail(e), "gate"));
+	ck_assert_uint_eq(r(VCPU_REG_RIP), CODE_PHYS);
+	ck_assert_uint_eq(r(VCPU_REG_RSP), 0x1000);
 }
 END_TEST
 
@@ -724,6 +790,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, sixteen_bit_branches_wrap_at_64k);
 	tcase_add_test(tc, loop_and_jcxz_count_by_the_address_size);
 	tcase_add_test(tc, far_call_and_retf_with_a_32_bit_operand_size);
+	tcase_add_test(tc, far_call_that_faults_on_the_stack_keeps_cs);
 	tcase_add_test(tc, indirect_far_jmp_reads_a_48_bit_pointer);
 	tcase_add_test(tc, bound_with_a_32_bit_operand_size);
 	tcase_add_test(tc, int_with_tf_set_enters_the_handler_without_a_trap);
@@ -731,7 +798,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, pop_ss_blocks_interrupts_for_one_instruction);
 	tcase_add_test(tc, into_traps_only_with_of);
 	tcase_add_test(tc, protected_mode_far_jumps_between_32_and_16_bit_code);
+	tcase_add_test(tc, thirty_two_bit_code_with_a_32_bit_stack);
 	tcase_add_test(tc, protected_mode_far_jump_checks_the_descriptor);
+	tcase_add_test(tc, far_call_through_a_gate_is_refused_by_name);
 	tcase_add_test(tc, iretd_from_protected_mode_enters_virtual_8086_mode);
 	tcase_add_test(tc, vm86_with_iopl_below_3_traps_the_iopl_sensitive_instructions);
 	tcase_add_test(tc, vm86_with_iopl_3_runs_pushf_popf_and_iret);

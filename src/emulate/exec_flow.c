@@ -69,24 +69,26 @@ static int near_call(struct emu *e, const struct emu_insn *in, uint32_t target)
 	return emu_push(e, in->opsize, ret);
 }
 
+enum loop_kind { LOOP_ALWAYS, LOOP_WHILE_ZF, LOOP_WHILE_NZ };
+
 /* LOOP, LOOPE, LOOPNE: (E)CX by the address size, decremented only if
  * the branch (when taken) does not fault. */
-static int loop(struct emu *e, const struct emu_insn *in, int zf_wanted)
+static int loop(struct emu *e, const struct emu_insn *in, enum loop_kind kind)
 {
 	uint32_t count = (emu_get_gpr(e, R_CX, in->adsize) - 1) & emu_size_mask(in->adsize);
 	bool zf = (e->eflags & F_ZF) != 0;
 	int rc = EMU_NEXT;
 
-	if (count && (zf_wanted < 0 || zf == (zf_wanted > 0)))
+	if (count && (kind == LOOP_ALWAYS || zf == (kind == LOOP_WHILE_ZF)))
 		rc = relative_branch(e, in);
 	if (rc == EMU_NEXT)
 		emu_set_gpr(e, R_CX, in->adsize, count);
 	return rc;
 }
 
-static int exec_loop(struct emu *e, const struct emu_insn *in) { return loop(e, in, -1); }
-static int exec_loope(struct emu *e, const struct emu_insn *in) { return loop(e, in, 1); }
-static int exec_loopne(struct emu *e, const struct emu_insn *in) { return loop(e, in, 0); }
+static int exec_loop(struct emu *e, const struct emu_insn *in) { return loop(e, in, LOOP_ALWAYS); }
+static int exec_loope(struct emu *e, const struct emu_insn *in) { return loop(e, in, LOOP_WHILE_ZF); }
+static int exec_loopne(struct emu *e, const struct emu_insn *in) { return loop(e, in, LOOP_WHILE_NZ); }
 
 static int exec_jcxz(struct emu *e, const struct emu_insn *in)
 {
@@ -104,16 +106,14 @@ static bool code_privilege_ok(const struct emu *e, uint16_t selector)
 	return AR_DPL(ar) == 0 && ((ar & AR_CONFORMING) || (selector & 3) == 0);
 }
 
-/* Load CS:EIP = selector:offset (the offset truncated to the operand
- * size); *old keeps CS as it was, for the caller to restore if something
- * after this faults. Protected mode sets CS's RPL to the CPL, 0. */
-static int load_far_target(struct emu *e, uint16_t selector, uint32_t offset, unsigned opsize,
-			   struct emu_segment *old)
+/* Load CS for a far transfer; *old keeps CS as it was, for the caller
+ * to put back if a later step faults. Protected mode: the descriptor and
+ * privilege checks, and CS's RPL set to the CPL, 0. */
+static int load_far_cs(struct emu *e, uint16_t selector, struct emu_segment *old)
 {
 	int rc;
 
 	*old = e->seg[SEG_CS];
-	offset &= emu_size_mask(opsize);
 	if ((rc = emu_load_segment(e, SEG_CS, selector)) != 0)
 		return rc;
 	if (protected_mode(e)) {
@@ -123,6 +123,14 @@ static int load_far_target(struct emu *e, uint16_t selector, uint32_t offset, un
 		}
 		e->seg[SEG_CS].selector = (uint16_t)(selector & ~3u);
 	}
+	return EMU_NEXT;
+}
+
+/* EIP = offset, truncated to the operand size, within the new CS's
+ * limit; else #GP(0) with the old CS put back. */
+static int far_offset(struct emu *e, uint32_t offset, unsigned opsize, const struct emu_segment *old)
+{
+	offset &= emu_size_mask(opsize);
 	if (offset > e->seg[SEG_CS].limit) {
 		e->seg[SEG_CS] = *old;
 		return emu_raise_error(e, EXC_GP, 0);
@@ -131,27 +139,59 @@ static int load_far_target(struct emu *e, uint16_t selector, uint32_t offset, un
 	return EMU_NEXT;
 }
 
-static int far_jump(struct emu *e, uint16_t selector, uint32_t offset, unsigned opsize)
+/* Far JMP and RET/IRET: CS, then EIP. */
+static int load_far_target(struct emu *e, uint16_t selector, uint32_t offset, unsigned opsize)
 {
 	struct emu_segment old;
+	int rc = load_far_cs(e, selector, &old);
 
-	return load_far_target(e, selector, offset, opsize, &old);
+	return rc ? rc : far_offset(e, offset, opsize, &old);
 }
 
-/* Push CS and the return offset (in the operand size) once the target has
- * been loaded; a fault there restores CS and SP. */
+/* A far JMP or CALL to a call gate, task gate or TSS (S = 0) goes
+ * through the gate or switches tasks: beyond this emulator. Other bad
+ * selectors are left to emu_load_segment, which faults as the processor. */
+static int check_not_gate(struct emu *e, uint16_t selector)
+{
+	uint32_t index = selector & ~7u;
+	uint8_t access;
+	int rc;
+
+	if (!protected_mode(e) || (selector & 4) || !index || index + 7 > e->gdtr_limit)
+		return EMU_NEXT;
+	if ((rc = emu_phys_read(e, (e->gdtr_base + index + 5) & e->a20_mask, &access, 1)) < 0)
+		return rc;
+	if (!(access & 0x10))
+		return emu_fail(e, VCPU_EUNIMPLEMENTED, "far JMP or CALL to a gate or TSS (selector 0x%04x)",
+				selector);
+	return EMU_NEXT;
+}
+
+static int far_jump(struct emu *e, uint16_t selector, uint32_t offset, unsigned opsize)
+{
+	int rc = check_not_gate(e, selector);
+
+	return rc ? rc : load_far_target(e, selector, offset, opsize);
+}
+
+/* A far CALL checks the new CS, then the room for CS and the return
+ * offset (pushed in the operand size), then the new EIP: a fault in the
+ * last two puts CS and SP back. */
 static int far_call(struct emu *e, uint16_t selector, uint32_t offset, unsigned opsize)
 {
 	uint32_t sp = e->gpr[R_SP], ret = e->next_eip;
 	struct emu_segment old;
 	int rc;
 
-	if ((rc = load_far_target(e, selector, offset, opsize, &old)) != 0)
+	if ((rc = check_not_gate(e, selector)) != 0 || (rc = load_far_cs(e, selector, &old)) != 0)
 		return rc;
 	if ((rc = emu_push(e, opsize, old.selector)) != 0 || (rc = emu_push(e, opsize, ret)) != 0) {
 		e->seg[SEG_CS] = old;
 		e->gpr[R_SP] = sp;
+		return rc;
 	}
+	if ((rc = far_offset(e, offset, opsize, &old)) != 0)
+		e->gpr[R_SP] = sp;
 	return rc;
 }
 
@@ -239,13 +279,12 @@ static int check_return_level(struct emu *e, uint32_t selector)
 
 static int exec_retf(struct emu *e, const struct emu_insn *in)
 {
-	struct emu_segment old;
 	uint32_t offset, selector;
 	int rc;
 
 	if ((rc = emu_peek(e, in->opsize, 0, &offset)) != 0 || (rc = emu_peek(e, in->opsize, 1, &selector)) != 0 ||
 	    (rc = check_return_level(e, selector)) != 0 ||
-	    (rc = load_far_target(e, (uint16_t)selector, offset, in->opsize, &old)) != 0)
+	    (rc = load_far_target(e, (uint16_t)selector, offset, in->opsize)) != 0)
 		return rc;
 	stack_release(e, 2 * in->opsize + released(in));
 	return EMU_NEXT;
@@ -276,7 +315,8 @@ static int exec_into(struct emu *e, const struct emu_insn *in)
 }
 
 /* IRETD at CPL 0 with VM set in the popped EFLAGS: into virtual-8086
- * mode, with ESP, SS, ES, DS, FS and GS popped too. */
+ * mode, with ESP, SS, ES, DS, FS and GS popped too; EIP must fit the
+ * 64 KiB segment CS becomes. */
 static int iret_to_vm86(struct emu *e, uint32_t offset, uint32_t selector, uint32_t flags)
 {
 	static const uint8_t order[] = { SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS };
@@ -286,12 +326,14 @@ static int iret_to_vm86(struct emu *e, uint32_t offset, uint32_t selector, uint3
 	for (unsigned i = 0; i < 6; i++)
 		if ((rc = emu_peek(e, 4, 3 + i, &v[i])) != 0)
 			return rc;
+	if (offset > 0xffff)
+		return emu_raise_error(e, EXC_GP, 0);
 	e->eflags = (flags & 0x3f7fd5u) | F_FIXED1;
 	emu_load_real_segment_raw(e, SEG_CS, (uint16_t)selector);
 	for (unsigned i = 0; i < 5; i++)
 		emu_load_real_segment_raw(e, order[i], (uint16_t)v[i + 1]);
 	e->gpr[R_SP] = v[0];
-	e->next_eip = offset & 0xffff;
+	e->next_eip = offset;
 	return EMU_NEXT;
 }
 
@@ -299,7 +341,6 @@ static int exec_iret(struct emu *e, const struct emu_insn *in)
 {
 	unsigned size = in->opsize;
 	uint32_t offset, selector, flags;
-	struct emu_segment old;
 	int rc;
 
 	if (emu_vm86(e) && (e->eflags & F_IOPL) != F_IOPL)
@@ -312,7 +353,7 @@ static int exec_iret(struct emu *e, const struct emu_insn *in)
 	if (protected_mode(e) && size == 4 && (flags & F_VM))
 		return iret_to_vm86(e, offset, selector, flags);
 	if ((rc = check_return_level(e, selector)) != 0 ||
-	    (rc = load_far_target(e, (uint16_t)selector, offset, size, &old)) != 0)
+	    (rc = load_far_target(e, (uint16_t)selector, offset, size)) != 0)
 		return rc;
 	e->eflags = emu_popped_flags(e, flags, size, true);
 	stack_release(e, 3 * size);
