@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libvcpu/libvcpu.h"
+#include "harness.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -134,7 +134,7 @@ static const struct emu_ops no_ops;
 
 /* ---- state ------------------------------------------------------------------ */
 
-static inline uint64_t reg(enum vcpu_reg r)
+static inline uint64_t ereg(enum vcpu_reg r)
 {
 	return emu_get_reg(e, r);
 }
@@ -144,7 +144,7 @@ static inline void set_reg(enum vcpu_reg r, uint64_t v)
 	ck_assert_int_eq(emu_set_reg(e, r, v), 0);
 }
 
-static inline uint64_t field(uint32_t f)
+static inline uint64_t efield(uint32_t f)
 {
 	uint64_t v = 0;
 
@@ -164,7 +164,7 @@ static inline void load_seg(unsigned seg, uint16_t selector)
 
 static inline uint16_t selector(unsigned seg)
 {
-	return (uint16_t)field(VMCS_GUEST_ES_SELECTOR + 2 * seg);
+	return (uint16_t)efield(VMCS_GUEST_ES_SELECTOR + 2 * seg);
 }
 
 static inline uint16_t rd16(uint32_t phys)
@@ -181,7 +181,7 @@ static inline void wr16(uint32_t phys, uint16_t v)
 /* The word at SS:SP + 2 * depth. */
 static inline uint16_t stack_word(unsigned depth)
 {
-	return rd16(selector(SS) * 16u + (uint16_t)(reg(VCPU_REG_RSP) + 2 * depth));
+	return rd16(selector(SS) * 16u + (uint16_t)(ereg(VCPU_REG_RSP) + 2 * depth));
 }
 
 static inline void real_mode_state(void)
@@ -245,13 +245,15 @@ static inline void enter_vm86(unsigned iopl)
 
 /* ---- code --------------------------------------------------------------------- */
 
+/* Place hand-assembled bytes at CS:ip (a host-side write: the decode
+ * cache is flushed) and point IP there. */
 static inline void code_at(uint16_t ip, const uint8_t *bytes, size_t n)
 {
 	memcpy(ram + CODE_SEG * 16 + ip, bytes, n);
+	emu_flush_code(e);
 	set_reg(VCPU_REG_RIP, ip);
 }
 
-/* Place hand-assembled bytes at CS:ip and point IP there. */
 #define CODE(ip, ...) code_at(ip, (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
 
 /* One instruction, which must not fail; its stop reason. */
@@ -277,12 +279,12 @@ static inline void expect_exception(unsigned vector, bool has_error, uint32_t er
 static inline void expect_delivered(unsigned vector, uint16_t ip, uint16_t flags)
 {
 	ck_assert_uint_eq(selector(CS), HANDLER_SEG);
-	ck_assert_uint_eq(reg(VCPU_REG_RIP), vector);
-	ck_assert_uint_eq(reg(VCPU_REG_RSP), STACK_TOP - 6);
+	ck_assert_uint_eq(ereg(VCPU_REG_RIP), vector);
+	ck_assert_uint_eq(ereg(VCPU_REG_RSP), STACK_TOP - 6);
 	ck_assert_uint_eq(stack_word(0), ip);
 	ck_assert_uint_eq(stack_word(1), CODE_SEG);
 	ck_assert_uint_eq(stack_word(2), flags);
-	ck_assert_uint_eq(reg(VCPU_REG_RFLAGS) & (FL_IF | FL_TF), 0);
+	ck_assert_uint_eq(ereg(VCPU_REG_RFLAGS) & (FL_IF | FL_TF), 0);
 }
 
 /* ---- snapshots ------------------------------------------------------------------ */
@@ -296,6 +298,8 @@ static const uint32_t snap_fields[] = {
 	VMCS_GUEST_DS_LIMIT, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_GS_LIMIT,
 	VMCS_GUEST_ES_AR_BYTES, VMCS_GUEST_CS_AR_BYTES, VMCS_GUEST_SS_AR_BYTES,
 	VMCS_GUEST_DS_AR_BYTES, VMCS_GUEST_FS_AR_BYTES, VMCS_GUEST_GS_AR_BYTES,
+	VMCS_GUEST_LDTR_SELECTOR, VMCS_GUEST_LDTR_BASE, VMCS_GUEST_LDTR_LIMIT, VMCS_GUEST_LDTR_AR_BYTES,
+	VMCS_GUEST_TR_SELECTOR, VMCS_GUEST_TR_BASE, VMCS_GUEST_TR_LIMIT, VMCS_GUEST_TR_AR_BYTES,
 	VMCS_GUEST_GDTR_BASE, VMCS_GUEST_GDTR_LIMIT, VMCS_GUEST_IDTR_BASE, VMCS_GUEST_IDTR_LIMIT,
 	VMCS_GUEST_CR0, VMCS_GUEST_CR3, VMCS_GUEST_CR4, VMCS_GUEST_RIP, VMCS_GUEST_RSP,
 	VMCS_GUEST_RFLAGS, VMCS_GUEST_INTERRUPTIBILITY_INFO,
@@ -310,10 +314,10 @@ struct snap {
 static inline void snap_take(struct snap *s)
 {
 	for (unsigned r = 0; r < 8; r++)
-		s->gpr[r] = reg(r);
-	s->cr2 = reg(VCPU_REG_CR2);
+		s->gpr[r] = ereg(r);
+	s->cr2 = ereg(VCPU_REG_CR2);
 	for (unsigned i = 0; i < ARRAY_SIZE(snap_fields); i++)
-		s->f[i] = field(snap_fields[i]);
+		s->f[i] = efield(snap_fields[i]);
 	s->ram = malloc(RAM_SIZE);
 	ck_assert_ptr_nonnull(s->ram);
 	memcpy(s->ram, ram, RAM_SIZE);
@@ -323,12 +327,12 @@ static inline void snap_take(struct snap *s)
 static inline void snap_unchanged(struct snap *s)
 {
 	for (unsigned r = 0; r < 8; r++)
-		ck_assert_msg(reg(r) == s->gpr[r], "%s changed", vcpu_reg_name(r));
-	ck_assert_uint_eq(reg(VCPU_REG_CR2), s->cr2);
+		ck_assert_msg(ereg(r) == s->gpr[r], "%s changed", vcpu_reg_name(r));
+	ck_assert_uint_eq(ereg(VCPU_REG_CR2), s->cr2);
 	for (unsigned i = 0; i < ARRAY_SIZE(snap_fields); i++)
-		ck_assert_msg(field(snap_fields[i]) == s->f[i], "field 0x%04x changed: 0x%llx -> 0x%llx",
+		ck_assert_msg(efield(snap_fields[i]) == s->f[i], "field 0x%04x changed: 0x%llx -> 0x%llx",
 			      snap_fields[i], (unsigned long long)s->f[i],
-			      (unsigned long long)field(snap_fields[i]));
+			      (unsigned long long)efield(snap_fields[i]));
 	if (memcmp(ram, s->ram, RAM_SIZE)) {
 		uint32_t a = 0;
 

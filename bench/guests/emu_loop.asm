@@ -38,11 +38,11 @@ iterations:     dd 0            ; offset 2: patched by the bench
         dw FINI_INSNS           ; offset 10
         dw halt                 ; offset 12: IP of the final HLT
 
-INIT_INSNS      equ 28
+INIT_INSNS      equ 29
 ITER_INSNS      equ 27
 FINI_INSNS      equ 25
 
-; ---- INIT_INSNS = 28, once ----
+; ---- INIT_INSNS = 29 with the jmp above, once ----
 init:
         cli
         cld

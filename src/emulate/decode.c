@@ -125,7 +125,8 @@ static uint8_t intercept_class(const struct emu_insn *in)
 	case X86_INS_LMSW: case X86_INS_CLTS:
 		return EMU_INTERCEPT_CR_WRITE;
 	case X86_INS_MOV:
-		return in->op[0].kind == OPK_CREG ? EMU_INTERCEPT_CR_WRITE : 0;
+		/* CR2 has no VM exit of its own. */
+		return in->op[0].kind == OPK_CREG && in->op[0].reg != 2 ? EMU_INTERCEPT_CR_WRITE : 0;
 	default:
 		return 0;
 	}

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "emu_internal.h"
+#include "exec.h"
 
 int emu_fail(struct emu *e, int err, const char *fmt, ...)
 {
@@ -215,7 +215,13 @@ void emu_flush_code(struct emu *e)
 
 void emu_set_a20(struct emu *e, bool enabled)
 {
-	e->a20_mask = enabled ? ~0u : ~(1u << 20);
+	uint32_t mask = enabled ? ~0u : ~(1u << 20);
+
+	/* Cached code is tagged by linear address: above 1 MiB that now
+	 * reaches other memory. */
+	if (mask != e->a20_mask)
+		emu_flush_code(e);
+	e->a20_mask = mask;
 }
 
 void emu_set_vm86_io_bitmap(struct emu *e, const uint8_t *bitmap)
@@ -231,9 +237,36 @@ void emu_set_intercepts(struct emu *e, unsigned intercepts, uint32_t exceptions)
 
 /* ---- running ----------------------------------------------------------------------- */
 
-/* An intercepted instruction: what a VM exit would say about it. */
-static void stop_intercepted(struct emu *e, const struct emu_insn *in, struct emu_stop *stop)
+/* Faults on privilege come before the VM exit an intercept causes (SDM
+ * Vol. 3C 26.1.1): in virtual-8086 mode HLT, CR writes and (with
+ * CR4.TSD) RDTSC raise #GP(0) instead. */
+static int privilege_fault(struct emu *e, const struct emu_insn *in)
 {
+	bool refused = false;
+
+	if (!emu_cpl(e))
+		return EMU_NEXT;
+	switch (in->intercept) {
+	case EMU_INTERCEPT_HLT: case EMU_INTERCEPT_CR_WRITE:
+		refused = true;
+		break;
+	case EMU_INTERCEPT_RDTSC:
+		refused = (e->cr4 & CR4_TSD) != 0;
+		break;
+	}
+	return refused ? emu_raise_error(e, EXC_GP, 0) : EMU_NEXT;
+}
+
+/* An intercepted instruction: what a VM exit would say about it in
+ * *stop (EMU_NEXT), or EMU_FAULT for a fault that comes first (privilege,
+ * the I/O permission bitmap, fetching LMSW's memory operand), or an error. */
+static int stop_intercepted(struct emu *e, const struct emu_insn *in, struct emu_stop *stop)
+{
+	uint32_t v = 0;
+	int r = privilege_fault(e, in);
+
+	if (r)
+		return r;
 	memset(stop, 0, sizeof(*stop));
 	stop->intercepted = true;
 	stop->instruction_len = in->len;
@@ -254,6 +287,8 @@ static void stop_intercepted(struct emu *e, const struct emu_insn *in, struct em
 		stop->io.rep = string && (in->prefixes & (PFX_REP | PFX_REPNE));
 		stop->io.address_size = in->adsize;
 		stop->io.segment = in->seg == SEG_NONE ? SEG_DS : in->seg;
+		if ((r = emu_io_permitted(e, stop->io.port, stop->io.size)) != 0)
+			return r;
 		break;
 	}
 	case EMU_INTERCEPT_HLT:
@@ -270,11 +305,9 @@ static void stop_intercepted(struct emu *e, const struct emu_insn *in, struct em
 		if (in->id == X86_INS_CLTS) {
 			stop->cr.kind = 2;
 		} else if (in->id == X86_INS_LMSW) {
-			uint32_t v = 0;
-
 			stop->cr.kind = 3;
-			if (in->op[0].kind == OPK_REG)
-				v = emu_get_gpr(e, in->op[0].reg, 2);
+			if ((r = emu_op_read(e, in, &in->op[0], &v)) != 0)
+				return r;
 			stop->cr.lmsw_source = (uint16_t)v;
 		} else {
 			stop->cr.cr = in->op[0].reg;
@@ -282,6 +315,7 @@ static void stop_intercepted(struct emu *e, const struct emu_insn *in, struct em
 		}
 		break;
 	}
+	return EMU_NEXT;
 }
 
 /* The single-step trap after an instruction that began with TF set. */
@@ -306,8 +340,10 @@ static int execute_one(struct emu *e, struct emu_stop *stop)
 	if (r < 0)
 		return r;
 	if (in->intercept & e->intercepts) {
-		stop_intercepted(e, in, stop);
-		return 1;
+		r = stop_intercepted(e, in, stop);
+		if (r == EMU_FAULT)
+			return emu_deliver_pending(e, stop, in->len, eip);
+		return r < 0 ? r : 1;
 	}
 	e->next_eip = (eip + in->len) & (in->mode == 2 ? 0xffffu : ~0u);
 	e->shadow_sti = e->shadow_mov_ss = false;
@@ -334,8 +370,9 @@ static int execute_one(struct emu *e, struct emu_stop *stop)
 		stop->instruction_len = in->len;
 		return 1;
 	}
-	/* MOV SS and POP SS hold the trap back for one instruction. */
-	if (trap && !e->shadow_mov_ss && !mov_ss)
+	/* MOV SS and POP SS hold their own trap back to the end of the next
+	 * instruction, which then traps (SDM Vol. 3A 6.8.3). */
+	if (trap && !e->shadow_mov_ss)
 		return single_step_trap(e, stop);
 	return 0;
 }

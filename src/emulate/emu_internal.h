@@ -61,6 +61,7 @@ enum emu_gpr { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI, EMU_NR_GPRS, R_NO
 #define CR0_TS	(1u << 3)
 #define CR0_ET	(1u << 4)
 #define CR0_PG	(1u << 31)
+#define CR4_TSD	(1u << 2)
 
 /* Exception vectors. */
 enum {

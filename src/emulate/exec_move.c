@@ -11,7 +11,8 @@ static int exec_mov(struct emu *e, const struct emu_insn *in)
 	uint32_t v;
 	int rc;
 
-	if (dst->kind == OPK_CREG || src->kind == OPK_CREG)
+	/* 0F 20-23: control and debug registers, named or not (CR1 is #UD). */
+	if (in->opcode >= 0x20 && in->opcode <= 0x23)
 		return emu_mov_cr(e, in);
 	if ((rc = emu_op_read(e, in, src, &v)) != 0)
 		return rc;

@@ -9,8 +9,6 @@
  */
 #include "exec.h"
 
-#define CR4_TSD	(1u << 2)
-
 static bool iopl_below_3(const struct emu *e)
 {
 	return emu_vm86(e) && (e->eflags & F_IOPL) != F_IOPL;

@@ -50,29 +50,25 @@ int emu_phys_read(struct emu *e, uint64_t phys, void *buf, unsigned len)
 int emu_phys_write(struct emu *e, uint64_t phys, const void *buf, unsigned len)
 {
 	const uint8_t *in = buf;
+	unsigned in_ram = len;
+	int r;
+
+	if (phys >= e->ram_size)
+		in_ram = 0;
+	else if (e->ram_size - phys < len)
+		in_ram = (unsigned)(e->ram_size - phys);
 
 	emu_note_write(e, phys, len);
-	if (phys < e->ram_size && len <= e->ram_size - phys) {
-		memcpy(e->ram + phys, in, len);
-		return 0;
+	/* RAM starts at 0, so only the tail can lie past the window: it goes
+	 * first, and a callback refusing it leaves RAM untouched. */
+	if (in_ram < len && e->ops && e->ops->write) {
+		r = e->ops->write(e->opaque, phys + in_ram, in + in_ram, len - in_ram);
+		if (r < 0)
+			return emu_fail(e, r, "writing %u bytes at physical 0x%llx", len - in_ram,
+					(unsigned long long)(phys + in_ram));
 	}
-	while (len) {
-		unsigned chunk = len;
-		int r;
-
-		if (phys < e->ram_size) {
-			chunk = (unsigned)(e->ram_size - phys);
-			memcpy(e->ram + phys, in, chunk);
-		} else if (e->ops && e->ops->write) {
-			r = e->ops->write(e->opaque, phys, in, chunk);
-			if (r < 0)
-				return emu_fail(e, r, "writing %u bytes at physical 0x%llx", chunk,
-						(unsigned long long)phys);
-		}
-		in += chunk;
-		phys += chunk;
-		len -= chunk;
-	}
+	if (in_ram)
+		memcpy(e->ram + phys, in, in_ram);
 	return 0;
 }
 
