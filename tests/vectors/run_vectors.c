@@ -412,8 +412,11 @@ static void run_test(struct emu *e, struct memory *m, const struct moo_test *t, 
 
 /* ---- files and directories ---------------------------------------------------------- */
 
+#define NR_DIFFERENCES (sizeof(known_differences) / sizeof(known_differences[0]))
+
 struct totals {
 	unsigned long passed, failed, known, revoked;
+	unsigned long known_by[NR_DIFFERENCES];	/* per known_differences[] entry */
 };
 
 static bool verbose, quiet, skip_missing;
@@ -487,6 +490,7 @@ static int run_file(struct emu *e, struct memory *m, const struct metadata *meta
 		}
 		if ((d = difference_for(stem, t, &o))) {
 			here.known++;
+			here.known_by[d - known_differences]++;
 			reason = d;
 			continue;
 		}
@@ -509,6 +513,8 @@ static int run_file(struct emu *e, struct memory *m, const struct metadata *meta
 	all->passed += here.passed;
 	all->failed += here.failed;
 	all->known += here.known;
+	for (size_t i = 0; i < NR_DIFFERENCES; i++)
+		all->known_by[i] += here.known_by[i];
 	all->revoked += here.revoked;
 	moo_free(&f);
 	return 0;
@@ -635,6 +641,9 @@ int main(int argc, char **argv)
 	free(m.bytes);
 	free(m.written);
 	free(m.log);
+	for (size_t i = 0; i < NR_DIFFERENCES; i++)
+		if (all.known_by[i])
+			printf("%8lu known: %s\n", all.known_by[i], known_differences[i].reason);
 	if (all.known || all.revoked)
 		printf("%lu known differences between the 286 and the 386 counted apart, %lu revoked tests skipped\n",
 		       all.known, all.revoked);
