@@ -325,29 +325,11 @@ static int single_step_trap(struct emu *e, struct emu_stop *stop)
 	return emu_deliver_pending(e, stop, 0, e->eip);
 }
 
-/* One instruction. 0: retired (or its exception delivered) and nothing
- * stops; 1: *stop filled; < 0: an error, no state changed. */
-static int execute_one(struct emu *e, struct emu_stop *stop)
+/* After an instruction's exec function returned r: retire it, or deliver
+ * what it raised. 0: nothing stops; 1: *stop filled; < 0: an error. */
+static int complete(struct emu *e, const struct emu_insn *in, int r, uint32_t eip, bool trap, bool sti,
+		    bool mov_ss, struct emu_stop *stop)
 {
-	const struct emu_insn *in;
-	uint32_t eip = e->eip;
-	bool trap = (e->eflags & F_TF) != 0;
-	bool sti = e->shadow_sti, mov_ss = e->shadow_mov_ss;
-	int r = emu_fetch_decode(e, &in);
-
-	if (r == EMU_FAULT)
-		return emu_deliver_pending(e, stop, 0, eip);
-	if (r < 0)
-		return r;
-	if (in->intercept & e->intercepts) {
-		r = stop_intercepted(e, in, stop);
-		if (r == EMU_FAULT)
-			return emu_deliver_pending(e, stop, in->len, eip);
-		return r < 0 ? r : 1;
-	}
-	e->next_eip = (eip + in->len) & (in->mode == 2 ? 0xffffu : ~0u);
-	e->shadow_sti = e->shadow_mov_ss = false;
-	r = in->exec(e, in);
 	if (r == EMU_FAULT) {
 		e->shadow_sti = sti;
 		e->shadow_mov_ss = mov_ss;
@@ -375,6 +357,35 @@ static int execute_one(struct emu *e, struct emu_stop *stop)
 	if (trap && !e->shadow_mov_ss)
 		return single_step_trap(e, stop);
 	return 0;
+}
+
+/* One instruction. 0: retired (or its exception delivered) and nothing
+ * stops; 1: *stop filled; < 0: an error, no state changed. */
+static int execute_one(struct emu *e, struct emu_stop *stop)
+{
+	const struct emu_insn *in;
+	uint32_t eip = e->eip;
+	bool trap = (e->eflags & F_TF) != 0;
+	bool sti = e->shadow_sti, mov_ss = e->shadow_mov_ss;
+	int r;
+
+	in = emu_cached_insn(e);
+	if (!in) {
+		r = emu_fetch_decode(e, &in);
+		if (r == EMU_FAULT)
+			return emu_deliver_pending(e, stop, 0, eip);
+		if (r < 0)
+			return r;
+	}
+	if (in->intercept & e->intercepts) {
+		r = stop_intercepted(e, in, stop);
+		if (r == EMU_FAULT)
+			return emu_deliver_pending(e, stop, in->len, eip);
+		return r < 0 ? r : 1;
+	}
+	e->next_eip = (eip + in->len) & (in->mode == 2 ? 0xffffu : ~0u);
+	e->shadow_sti = e->shadow_mov_ss = false;
+	return complete(e, in, in->exec(e, in), eip, trap, sti, mov_ss, stop);
 }
 
 int emu_step(struct emu *emu, struct emu_stop *stop)
@@ -415,17 +426,44 @@ int emu_inject(struct emu *emu, uint8_t vector, struct emu_stop *stop)
 	return r < 0 ? r : 0;
 }
 
+#define NOT_PLAIN 2
+
+/* The common instruction: cached, not intercepted, no single-step trap
+ * or interrupt shadow to honour. NOT_PLAIN (nothing done) for the rest,
+ * which execute_one takes; else as execute_one. */
+static inline int execute_plain(struct emu *e, struct emu_stop *stop)
+{
+	const struct emu_insn *in = emu_cached_insn(e);
+	uint32_t eip = e->eip;
+	int r;
+
+	if (!in || (in->intercept & e->intercepts) || (e->eflags & F_TF) || e->shadow_sti || e->shadow_mov_ss)
+		return NOT_PLAIN;
+	e->next_eip = (eip + in->len) & (in->mode == 2 ? 0xffffu : ~0u);
+	r = in->exec(e, in);
+	if (r == EMU_NEXT) {
+		e->eip = e->next_eip;
+		e->stats.instructions++;
+		return 0;
+	}
+	return complete(e, in, r, eip, false, false, false, stop);
+}
+
 int emu_run(struct emu *emu, uint64_t max_steps, struct emu_stop *stop)
 {
+	uint64_t n = 0;
 	int r;
 
 	if (!emu || !stop)
 		return VCPU_EINVAL;
-	for (uint64_t n = 0; !max_steps || n < max_steps; n++) {
+	while (!max_steps || n < max_steps) {
 		if (emu->cr0 & CR0_PG)
 			return emu_fail(emu, VCPU_ENOTSUP, "paging is on: the emulator runs real, "
 					"virtual-8086 and flat protected mode without paging");
-		r = execute_one(emu, stop);
+		r = execute_plain(emu, stop);
+		if (r == NOT_PLAIN)
+			r = execute_one(emu, stop);
+		n++;
 		if (r)
 			return r < 0 ? r : 0;
 	}

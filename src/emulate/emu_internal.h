@@ -243,9 +243,10 @@ static inline unsigned emu_stack_size(const struct emu *e)
  * type checks (#GP, or #SS for SS); EMU_FAULT if they fail. */
 int emu_read(struct emu *e, unsigned seg, uint32_t offset, void *buf, unsigned size);
 int emu_write(struct emu *e, unsigned seg, uint32_t offset, const void *buf, unsigned size);
-/* Little-endian values of 1, 2 or 4 bytes. */
-int emu_read_val(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t *v);
-int emu_write_val(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t v);
+/* Little-endian values of 1, 2 or 4 bytes: emu_read_val and emu_write_val
+ * (below, with their fast path) fall back to these. */
+int emu_read_val_slow(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t *v);
+int emu_write_val_slow(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t v);
 /* The checks emu_write makes, without writing (INS: before the port is read). */
 int emu_check_write(struct emu *e, unsigned seg, uint32_t offset, unsigned size);
 /* The checks emu_read makes, without reading (x87 escapes with no coprocessor). */
@@ -253,8 +254,6 @@ int emu_check_read(struct emu *e, unsigned seg, uint32_t offset, unsigned size);
 /* Physical access without segmentation (descriptor tables, the IVT). */
 int emu_phys_read(struct emu *e, uint64_t phys, void *buf, unsigned len);
 int emu_phys_write(struct emu *e, uint64_t phys, const void *buf, unsigned len);
-/* The offset of a memory operand (address-size wrap applied). */
-uint32_t emu_effective_offset(const struct emu *e, const struct emu_insn *in, const struct emu_operand *op);
 /* Push and pop at SS:SP with the stack's size; size 2 or 4. */
 int emu_push(struct emu *e, unsigned size, uint32_t v);
 int emu_pop(struct emu *e, unsigned size, uint32_t *v);
@@ -264,11 +263,6 @@ int emu_peek(struct emu *e, unsigned size, unsigned depth, uint32_t *v);
  * protected mode (EMU_FAULT with #GP/#SS/#NP as the processor would). */
 int emu_load_segment(struct emu *e, unsigned seg, uint16_t selector);
 void emu_load_real_segment_raw(struct emu *e, unsigned seg, uint16_t selector);
-
-/* ---- operands (operand.c) ----------------------------------------------------- */
-
-int emu_op_read(struct emu *e, const struct emu_insn *in, const struct emu_operand *op, uint32_t *v);
-int emu_op_write(struct emu *e, const struct emu_insn *in, const struct emu_operand *op, uint32_t v);
 
 /* ---- exceptions (exception.c) ------------------------------------------------- */
 
@@ -308,12 +302,36 @@ static inline void emu_flags_szp(struct emu *e, uint32_t result, unsigned size)
 }
 
 /* All six arithmetic flags of a + b + carry and of a - b - borrow. */
-void emu_flags_add(struct emu *e, uint32_t a, uint32_t b, uint32_t carry, unsigned size);
-void emu_flags_sub(struct emu *e, uint32_t a, uint32_t b, uint32_t borrow, unsigned size);
+static inline void emu_flags_add(struct emu *e, uint32_t a, uint32_t b, uint32_t carry, unsigned size)
+{
+	uint32_t mask = emu_size_mask(size), sign = emu_sign_bit(size);
+	uint64_t wide = (uint64_t)(a & mask) + (b & mask) + carry;
+	uint32_t r = (uint32_t)wide & mask;
+
+	emu_flags_szp(e, r, size);
+	e->eflags &= ~(F_CF | F_AF | F_OF);
+	e->eflags |= (wide > mask ? F_CF : 0) | (((a ^ b ^ r) & 0x10) ? F_AF : 0) |
+		     (((a ^ r) & (b ^ r) & sign) ? F_OF : 0);
+}
+
+static inline void emu_flags_sub(struct emu *e, uint32_t a, uint32_t b, uint32_t borrow, unsigned size)
+{
+	uint32_t mask = emu_size_mask(size), sign = emu_sign_bit(size);
+	uint32_t r = (a - b - borrow) & mask;
+
+	emu_flags_szp(e, r, size);
+	e->eflags &= ~(F_CF | F_AF | F_OF);
+	e->eflags |= ((uint64_t)(a & mask) < (uint64_t)(b & mask) + borrow ? F_CF : 0) |
+		     (((a ^ b ^ r) & 0x10) ? F_AF : 0) | (((a ^ b) & (a ^ r) & sign) ? F_OF : 0);
+}
 /* Condition code cc (0-15, as in Jcc 70+cc, SETcc 0F 90+cc) on the flags. */
 bool emu_condition(const struct emu *e, unsigned cc);
 /* AND/OR/XOR/TEST: CF = OF = 0, AF = 0, SZP from the result. */
-void emu_flags_logic(struct emu *e, uint32_t result, unsigned size);
+static inline void emu_flags_logic(struct emu *e, uint32_t result, unsigned size)
+{
+	emu_flags_szp(e, result, size);
+	e->eflags &= ~(F_CF | F_AF | F_OF);
+}
 
 /* ---- decoding (decode.c) ------------------------------------------------------- */
 
@@ -336,7 +354,131 @@ static inline void emu_note_write(struct emu *e, uint64_t phys, unsigned len)
 		emu_code_written(e, phys, len);
 }
 
+/* The decoded instruction at CS:EIP if the cache has it (the hot path of
+ * emu_fetch_decode), else NULL. */
+static inline const struct emu_insn *emu_cached_insn(const struct emu *e)
+{
+	const struct emu_segment *cs = &e->seg[SEG_CS];
+	uint32_t linear = cs->base + e->eip;
+	const struct emu_insn *slot = &e->cache[(linear ^ (linear >> 11)) & e->cache_mask];
+
+	if (slot->gen == e->gen && slot->linear == linear && slot->mode == (emu_code32(e) ? 4 : 2) &&
+	    e->eip <= cs->limit && cs->limit - e->eip >= slot->len - 1u)
+		return slot;
+	return NULL;
+}
+
+/* A write of any length: every granule it covers is checked. */
+static inline void emu_note_write_range(struct emu *e, uint64_t phys, uint32_t len)
+{
+	for (uint64_t g = phys >> 8; len && g <= (phys + len - 1) >> 8 && (g << 8) < e->code_map_limit; g++) {
+		if ((e->code_map[g >> 3] >> (g & 7)) & 1) {
+			emu_code_written(e, phys, len);
+			return;
+		}
+	}
+}
+
 /* optable.c: the exec function for a Capstone instruction id, or NULL. */
 emu_exec_fn emu_exec_for(unsigned id);
+
+/* ---- the hot paths, inline ------------------------------------------------------ */
+
+/* The offset of a memory operand (address-size wrap applied). */
+static inline uint32_t emu_effective_offset(const struct emu *e, const struct emu_insn *in,
+					    const struct emu_operand *op)
+{
+	uint32_t off = (uint32_t)op->value;
+
+	if (op->base != R_NONE)
+		off += e->gpr[op->base];
+	if (op->index != R_NONE)
+		off += e->gpr[op->index] * op->scale;
+	return in->adsize == 2 ? off & 0xffff : off;
+}
+
+/* Where seg:offset lies in the RAM window, for the common case only: real
+ * or VM86 mode, A20 on, within the segment's limit and the window. NULL
+ * sends the access down the checked path (which raises what it must). */
+static inline uint8_t *emu_fast_ptr(struct emu *e, unsigned seg, uint32_t offset, unsigned size)
+{
+	const struct emu_segment *s = &e->seg[seg];
+	uint64_t phys;
+
+	if (((e->cr0 & CR0_PE) && !(e->eflags & F_VM)) || e->a20_mask != ~0u)
+		return NULL;
+	if (offset > s->limit || s->limit - offset < size - 1)
+		return NULL;
+	phys = (uint32_t)(s->base + offset);
+	if (phys + size > e->ram_size)
+		return NULL;
+	return e->ram + phys;
+}
+
+static inline int emu_read_val(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t *v)
+{
+	const uint8_t *p = emu_fast_ptr(e, seg, offset, size);
+	uint16_t w;
+
+	if (!p)
+		return emu_read_val_slow(e, seg, offset, size, v);
+	switch (size) {
+	case 1: *v = p[0]; break;
+	case 2: memcpy(&w, p, 2); *v = w; break;
+	default: memcpy(v, p, 4); break;
+	}
+	return 0;
+}
+
+static inline int emu_write_val(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t v)
+{
+	uint8_t *p = emu_fast_ptr(e, seg, offset, size);
+	uint16_t w = (uint16_t)v;
+
+	if (!p)
+		return emu_write_val_slow(e, seg, offset, size, v);
+	emu_note_write(e, (uint64_t)(p - e->ram), size);
+	switch (size) {
+	case 1: p[0] = (uint8_t)v; break;
+	case 2: memcpy(p, &w, 2); break;
+	default: memcpy(p, &v, 4); break;
+	}
+	return 0;
+}
+
+static inline int emu_op_read(struct emu *e, const struct emu_insn *in, const struct emu_operand *op, uint32_t *v)
+{
+	switch (op->kind) {
+	case OPK_REG:
+		*v = emu_get_gpr(e, op->reg, op->size);
+		return 0;
+	case OPK_IMM:
+		*v = (uint32_t)op->value & emu_size_mask(op->size);
+		return 0;
+	case OPK_MEM:
+		return emu_read_val(e, op->seg, emu_effective_offset(e, in, op), op->size, v);
+	case OPK_SREG:
+		*v = e->seg[op->reg].selector;
+		return 0;
+	case OPK_CREG:
+		*v = op->reg == 0 ? e->cr0 : op->reg == 2 ? e->cr2 : op->reg == 3 ? e->cr3 : e->cr4;
+		return 0;
+	default:
+		return emu_fail(e, VCPU_EUNIMPLEMENTED, "operand kind %u cannot be read", op->kind);
+	}
+}
+
+static inline int emu_op_write(struct emu *e, const struct emu_insn *in, const struct emu_operand *op, uint32_t v)
+{
+	switch (op->kind) {
+	case OPK_REG:
+		emu_set_gpr(e, op->reg, op->size, v);
+		return 0;
+	case OPK_MEM:
+		return emu_write_val(e, op->seg, emu_effective_offset(e, in, op), op->size, v);
+	default:
+		return emu_fail(e, VCPU_EUNIMPLEMENTED, "operand kind %u cannot be written", op->kind);
+	}
+}
 
 #endif /* LIBVCPU_EMU_INTERNAL_H */

@@ -158,6 +158,66 @@ static int outs_once(struct emu *e, const struct emu_insn *in, unsigned size)
 	return EMU_NEXT;
 }
 
+/* ---- REP MOVS and REP STOS in one go --------------------------------------------------- */
+
+/* The lowest offset and the length of `count` elements from `index` in
+ * DF's direction, if they neither wrap nor leave the fast path. */
+static uint8_t *bulk_range(struct emu *e, const struct emu_insn *in, unsigned seg, uint32_t index,
+			   uint32_t bytes, unsigned size)
+{
+	uint32_t low = (e->eflags & F_DF) ? index - (bytes - size) : index;
+	uint32_t top = in->adsize == 2 ? 0xffffu : 0xffffffffu;
+
+	if (low > index + size - 1 || low + bytes - 1 > top || low + bytes - 1 < low)
+		return NULL;
+	return emu_fast_ptr(e, seg, low, bytes);
+}
+
+/* A whole REP MOVS or REP STOS where nothing can fault and no cached code
+ * is overwritten: copied element by element (as the processor does, so
+ * overlapping forward copies repeat a pattern), the registers set once.
+ * Returns false to take the iteration-by-iteration path instead. */
+static bool bulk(struct emu *e, const struct emu_insn *in, unsigned size, bool movs)
+{
+	uint32_t count = index_reg(e, in, R_CX), bytes, di = index_reg(e, in, R_DI), si = index_reg(e, in, R_SI);
+	uint8_t *dst, *src = NULL;
+	int step = (e->eflags & F_DF) ? -(int)size : (int)size;
+
+	if (!count || count > REP_CHUNK || (e->eflags & F_TF))
+		return false;
+	bytes = count * size;
+	dst = bulk_range(e, in, SEG_ES, di, bytes, size);
+	if (!dst || (movs && !(src = bulk_range(e, in, source_segment(in), si, bytes, size))))
+		return false;
+	emu_note_write_range(e, (uint64_t)(dst - e->ram), bytes);
+	/* Both pointers at the first element, walking in DF's direction. */
+	if (step < 0) {
+		dst += bytes - size;
+		src = src ? src + bytes - size : NULL;
+	}
+	/* Apart, the elements cannot see each other's writes: one copy. */
+	if (movs && (dst + bytes <= src || src + bytes <= dst) && step > 0) {
+		memcpy(dst, src, bytes);
+		count = 0;
+	}
+	for (uint32_t i = 0; i < count; i++, dst += step) {
+		if (movs) {
+			memmove(dst, src, size);
+			src += step;
+		} else {
+			uint32_t v = emu_get_gpr(e, R_AX, size);
+
+			memcpy(dst, &v, size);
+		}
+	}
+	count = bytes / size;
+	if (movs)
+		emu_set_gpr(e, R_SI, in->adsize, si + (uint32_t)step * count);
+	emu_set_gpr(e, R_DI, in->adsize, di + (uint32_t)step * count);
+	emu_set_gpr(e, R_CX, in->adsize, 0);
+	return true;
+}
+
 /* ---- the repeat loop ---------------------------------------------------------------- */
 
 /* REPE (F3) stops at a difference, REPNE (F2) at equality. */
@@ -199,6 +259,8 @@ static int exec_movs(struct emu *e, const struct emu_insn *in)
 	/* Capstone names SSE2's MOVSD (F2 0F 10) as the string's: refuse it. */
 	if (in->opcode != 0xa4 && in->opcode != 0xa5)
 		return emu_fail(e, VCPU_EUNIMPLEMENTED, "SSE instructions are not emulated");
+	if ((in->prefixes & (PFX_REP | PFX_REPNE)) && !(in->prefixes & PFX_LOCK) && bulk(e, in, element_size(in), true))
+		return EMU_NEXT;
 	return run(e, in, movs_once, STRING_PLAIN);
 }
 
@@ -212,7 +274,12 @@ static int exec_cmps(struct emu *e, const struct emu_insn *in)
 
 static int exec_scas(struct emu *e, const struct emu_insn *in) { return run(e, in, scas_once, STRING_COMPARE); }
 static int exec_lods(struct emu *e, const struct emu_insn *in) { return run(e, in, lods_once, STRING_PLAIN); }
-static int exec_stos(struct emu *e, const struct emu_insn *in) { return run(e, in, stos_once, STRING_PLAIN); }
+static int exec_stos(struct emu *e, const struct emu_insn *in)
+{
+	if ((in->prefixes & (PFX_REP | PFX_REPNE)) && !(in->prefixes & PFX_LOCK) && bulk(e, in, element_size(in), false))
+		return EMU_NEXT;
+	return run(e, in, stos_once, STRING_PLAIN);
+}
 static int exec_ins(struct emu *e, const struct emu_insn *in) { return run(e, in, ins_once, STRING_PORT); }
 static int exec_outs(struct emu *e, const struct emu_insn *in) { return run(e, in, outs_once, STRING_PORT); }
 

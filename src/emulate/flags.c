@@ -10,29 +10,6 @@
 #define P6(n) P4(n), P4(n ^ 1), P4(n ^ 1), P4(n)
 const uint8_t emu_parity[256] = { P6(1), P6(0), P6(0), P6(1) };
 
-void emu_flags_add(struct emu *e, uint32_t a, uint32_t b, uint32_t carry, unsigned size)
-{
-	uint32_t mask = emu_size_mask(size), sign = emu_sign_bit(size);
-	uint64_t wide = (uint64_t)(a & mask) + (b & mask) + carry;
-	uint32_t r = (uint32_t)wide & mask;
-
-	emu_flags_szp(e, r, size);
-	e->eflags &= ~(F_CF | F_AF | F_OF);
-	e->eflags |= (wide > mask ? F_CF : 0) | (((a ^ b ^ r) & 0x10) ? F_AF : 0) |
-		     (((a ^ r) & (b ^ r) & sign) ? F_OF : 0);
-}
-
-void emu_flags_sub(struct emu *e, uint32_t a, uint32_t b, uint32_t borrow, unsigned size)
-{
-	uint32_t mask = emu_size_mask(size), sign = emu_sign_bit(size);
-	uint32_t r = (a - b - borrow) & mask;
-
-	emu_flags_szp(e, r, size);
-	e->eflags &= ~(F_CF | F_AF | F_OF);
-	e->eflags |= ((uint64_t)(a & mask) < (uint64_t)(b & mask) + borrow ? F_CF : 0) |
-		     (((a ^ b ^ r) & 0x10) ? F_AF : 0) | (((a ^ b) & (a ^ r) & sign) ? F_OF : 0);
-}
-
 bool emu_condition(const struct emu *e, unsigned cc)
 {
 	uint32_t f = e->eflags;
@@ -52,8 +29,3 @@ bool emu_condition(const struct emu *e, unsigned cc)
 	return (cc & 1) ? !r : r;
 }
 
-void emu_flags_logic(struct emu *e, uint32_t result, unsigned size)
-{
-	emu_flags_szp(e, result, size);
-	e->eflags &= ~(F_CF | F_AF | F_OF);
-}

@@ -163,7 +163,7 @@ int emu_check_read(struct emu *e, unsigned seg, uint32_t offset, unsigned size)
 	return check_access(e, seg, offset, size, false, &linear);
 }
 
-int emu_read_val(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t *v)
+int emu_read_val_slow(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t *v)
 {
 	uint8_t b[4] = { 0 };
 	int r = emu_read(e, seg, offset, b, size);
@@ -174,22 +174,11 @@ int emu_read_val(struct emu *e, unsigned seg, uint32_t offset, unsigned size, ui
 	return 0;
 }
 
-int emu_write_val(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t v)
+int emu_write_val_slow(struct emu *e, unsigned seg, uint32_t offset, unsigned size, uint32_t v)
 {
 	const uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
 
 	return emu_write(e, seg, offset, b, size);
-}
-
-uint32_t emu_effective_offset(const struct emu *e, const struct emu_insn *in, const struct emu_operand *op)
-{
-	uint32_t off = (uint32_t)op->value;
-
-	if (op->base != R_NONE)
-		off += e->gpr[op->base];
-	if (op->index != R_NONE)
-		off += e->gpr[op->index] * op->scale;
-	return in->adsize == 2 ? off & 0xffff : off;
 }
 
 /* ---- the stack ------------------------------------------------------------------ */
