@@ -5,8 +5,9 @@
 #   ./dev.sh test    install what is missing, build, run every test; prints
 #                    "N passed, N failed, N skipped" and fails if any failed
 #   ./dev.sh bench   build and run the benchmarks (bench/): the exit path on
-#                    the mock, KVM against a hand-written loop, and minivm
-#                    against qemu -M microvm where QEMU is installed
+#                    the mock, KVM against a hand-written loop, minivm
+#                    against qemu -M microvm, and the emulator against
+#                    libx86emu, Unicorn and QEMU's TCG where they are installed
 # Dependencies come from Debian 12 packages through apt-get (needs root).
 set -eu
 cd "$(dirname "$0")"
@@ -52,8 +53,8 @@ test)
 bench)
 	build
 	"./$BUILD/bench/bench_exit"
-	for b in bench_kvm bench_launch; do
-		[ -x "$BUILD/bench/$b" ] || { echo "dev.sh: $b not built (needs linux/kvm.h and nasm)"; continue; }
+	for b in bench_kvm bench_launch bench_emu_step bench_emu; do
+		[ -x "$BUILD/bench/$b" ] || { echo "dev.sh: $b not built here (see bench/meson.build)"; continue; }
 		echo
 		status=0
 		if [ $b = bench_launch ]; then

@@ -301,11 +301,11 @@ static void setup(struct contender *cs, unsigned rounds, const char *only)
 static void report(struct contender *cs, const struct program *full, const struct program *zero,
 		   unsigned rounds)
 {
-	double mips[NR_CONTENDERS] = { 0 };
+	double mips[NR_CONTENDERS] = { 0 }, run_ns[NR_CONTENDERS] = { 0 };
 
 	for (unsigned k = 0; k < NR_CONTENDERS; k++) {
 		struct contender *c = &cs[k];
-		double ns = 0;
+		double ns;
 
 		if (!c->present || c->failed)
 			continue;
@@ -321,7 +321,7 @@ static void report(struct contender *cs, const struct program *full, const struc
 			ns = median(c->ns, rounds);
 			mips[k] = (double)full->insns / ns * 1e3;
 		}
-		c->ns[0] = ns;
+		run_ns[k] = ns;
 	}
 	printf("emulated MIPS, real-mode loop: %.1f M instructions per run (%u iterations x %u + %u), "
 	       "median of %u rounds\n", (double)full->insns / 1e6, full->iterations, full->iter,
@@ -336,7 +336,7 @@ static void report(struct contender *cs, const struct program *full, const struc
 			printf("  %-10s NOT TIMED: %s\n", c->name, c->why);
 			continue;
 		}
-		printf("  %-10s %10.1f %9.2f ", c->name, c->ns[0] / 1e6, mips[k]);
+		printf("  %-10s %10.1f %9.2f ", c->name, run_ns[k] / 1e6, mips[k]);
 		if (k == PEER_LIBVCPU || !mips[PEER_LIBVCPU])
 			printf("%11s", "-");
 		else

@@ -274,7 +274,7 @@ int main(int argc, char **argv)
 	if (peer_built_in(PEER_X86EMU))
 		printf("  libx86emu decodes every instruction every time: its cold is its warm\n");
 	if (peer_built_in(PEER_UNICORN))
-		printf("  Unicorn retires a REP one iteration per uc_emu_start(count = 1): rep movsb takes one call per iteration\n");
+		printf("  Unicorn's count = 1 retires one iteration of a REP: rep movsb is a call per iteration\n");
 	printf("  goal: libvcpu warm < 25 ns for the first two\n");
 	for (unsigned c = 0; c < NR_CASES; c++)
 		if (!cells[c][PEER_LIBVCPU].ok)

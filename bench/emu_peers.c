@@ -302,17 +302,26 @@ static void un_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void 
 	((struct peer *)user)->outs++;
 }
 
-static int un_create(struct peer *p, bool count_out)
+/* uc_hook_add takes every kind of callback as a void *. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+static uc_err un_hook_out(struct peer *p)
 {
 	uc_hook hook;
+
+	return uc_hook_add(p->uc, &hook, UC_HOOK_INSN, (void *)un_out, p, 1, 0, UC_X86_INS_OUT);
+}
+#pragma GCC diagnostic pop
+
+static int un_create(struct peer *p, bool count_out)
+{
 	uc_err err;
 
 	if ((err = uc_open(UC_ARCH_X86, UC_MODE_16, &p->uc)) != UC_ERR_OK)
 		return fail(p, "uc_open: %s", uc_strerror(err));
 	if ((err = uc_mem_map_ptr(p->uc, 0, p->ram_size, UC_PROT_ALL, p->ram)) != UC_ERR_OK)
 		return fail(p, "uc_mem_map_ptr: %s", uc_strerror(err));
-	if (count_out && (err = uc_hook_add(p->uc, &hook, UC_HOOK_INSN, (void *)un_out, p, 1, 0,
-					    UC_X86_INS_OUT)) != UC_ERR_OK)
+	if (count_out && (err = un_hook_out(p)) != UC_ERR_OK)
 		return fail(p, "uc_hook_add: %s", uc_strerror(err));
 	return 0;
 }
