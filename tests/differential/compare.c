@@ -145,6 +145,7 @@ void print_mismatch(FILE *f, const struct test_case *tc, const struct program *p
 	fprintf(f, "  code (%u bytes, then HLT):\n", p->cut);
 	print_code(f, p->code, p->cut + 1, 0);
 	print_state(f, "initial", init);
+	fprintf(f, "  (the emulator reaches RAM through %s)\n", tc->via_callbacks ? "its callbacks" : "its RAM window");
 	fprintf(f, "  final state: emulator %s, KVM %s%s%s\n", status_name(emu->status), status_name(kvm->status),
 		kvm->detail[0] ? ": " : "", kvm->detail);
 	if (emu->detail[0])

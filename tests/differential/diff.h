@@ -2,13 +2,20 @@
  * emu-diff - differential testing of the real-mode emulator against the
  * processor as KVM runs it. What the files share:
  *
- *   generate.c       random instruction sequences (units) and their layout
- *   flags_defined.c  the flags each instruction reads, defines, leaves undefined
- *   run_emu.c        one test case in the emulator, instruction by instruction
- *   reference_kvm.c  the same test case as a KVM real-mode guest
- *   compare.c        the two outcomes compared, and printed field by field
- *   minimize.c       a mismatching case made smaller
- *   main.c           options, the loop over test cases, the summary
+ *   generate.c          random instruction sequences (units) and their layout
+ *   flags_defined.c     the flags each instruction reads, defines, leaves undefined
+ *   run_emu.c           one test case in the emulator, instruction by instruction
+ *   reference_kvm.c     the same test case as a KVM real-mode guest
+ *   reference_limits.c  where KVM is known to be wrong: left out, narrowly
+ *   compare.c           the two outcomes compared, and printed field by field
+ *   minimize.c          a mismatching case made smaller
+ *   main.c              options, running one test case, the loop, the summary
+ *
+ * A test case runs in the emulator first. Where it must stop early (an
+ * instruction reading a flag left undefined, one the emulator does not
+ * implement, one KVM is known to get wrong) a HLT replaces that
+ * instruction and it runs again; then on KVM, where the same happens for
+ * an instruction KVM refuses. What ran to the end in both is compared.
  *
  * Guest memory (RAM_SIZE from physical 0): the IVT sends every vector to a
  * HLT at 0000:0500, so an exception or INT ends a test case in both; code
@@ -27,7 +34,7 @@
 #define CODE_SEGMENT	0x0800u
 #define CODE_BASE	(CODE_SEGMENT << 4)
 #define MAX_UNITS	128
-#define UNIT_BYTES	32		/* a unit's bytes: a set-up instruction and one more */
+#define UNIT_BYTES	32		/* a unit's bytes: set-up instructions and one more */
 #define MAX_CODE	(MAX_UNITS * UNIT_BYTES + 1)
 #define HLT_OPCODE	0xf4
 
@@ -98,6 +105,7 @@ struct insn_facts {
 	uint8_t count_kind;		/* enum count_kind */
 	uint8_t count_imm;
 	uint8_t cc;			/* Jcc/SETcc: the condition (opcode & 15) */
+	uint16_t frame_size;		/* ENTER: its first operand */
 	bool rep;			/* F3 or F2 on a string instruction */
 	bool opsize32;			/* 66 */
 	bool addr32;			/* 67: ECX counts, not CX */
@@ -105,19 +113,20 @@ struct insn_facts {
 
 /* A unit: what minimisation drops or keeps as one. Usually one
  * instruction; a REP string instruction comes with the MOV ECX before it
- * that keeps its count small. A unit ending in a branch jumps to the start
- * of a later unit. */
+ * that keeps its count small (and maybe a LEA DI). A unit ending in a
+ * branch jumps to the start of a later unit. */
 struct unit {
 	uint8_t bytes[UNIT_BYTES];
 	uint8_t len;
-	uint8_t nr_insns;		/* 1 or 2 */
+	uint8_t nr_insns;		/* 1 to 3 */
 	uint8_t branch;			/* displacement bytes at the end (1, 2, 4), 0: no branch */
 	uint8_t target;			/* the unit a branch goes to (> its own index) */
-	struct insn_facts insn[2];
+	struct insn_facts insn[3];
 };
 
 struct test_case {
 	struct cpu_state init;
+	bool via_callbacks;		/* the emulator reaches RAM by callbacks, not its window */
 	unsigned nr_units;
 	struct unit unit[MAX_UNITS];
 };
@@ -128,7 +137,7 @@ struct program {
 	unsigned len;			/* including the final HLT */
 	unsigned cut;			/* a HLT was put here (len - 1: none) */
 	int16_t insn_at[MAX_CODE];	/* index into facts at an instruction's start, else -1 */
-	struct insn_facts facts[MAX_UNITS * 2];
+	struct insn_facts facts[MAX_UNITS * 3];
 	unsigned nr_facts;
 };
 
@@ -150,18 +159,19 @@ enum cut_reason {
 	CUT_UNDEFINED_RESULT,	/* its result is undefined (SHLD/SHRD count > size) */
 	CUT_UNIMPLEMENTED,	/* the emulator does not implement it */
 	CUT_REFUSED,		/* KVM's emulator refused it */
-	CUT_NO_REFERENCE,	/* KVM's result is known wrong for it (flags_defined.c) */
+	CUT_NO_REFERENCE,	/* KVM is known wrong for it (reference_limits.c) */
 };
 
 struct outcome {
 	enum { RUN_HALTED, RUN_CUT, RUN_TRIPLE_FAULT, RUN_ERROR } status;
 	struct cpu_state final;
-	uint32_t undefined;		/* flags undefined (or unreliable) at the end */
-	bool esp_high_unreliable;	/* an exception KVM delivered with ESP >= 64 Ki */
+	uint32_t undefined;		/* flags undefined (or KVM wrong) at the end */
+	bool esp_high_unreliable;	/* KVM delivered an exception with ESP >= 64 Ki */
 	bool frame;			/* an exception's FLAGS image is in memory at: */
 	uint32_t frame_addr;
 	uint16_t frame_mask;		/* its bits that are undefined */
 	unsigned steps;			/* generated instructions executed */
+	uint16_t executed[64];		/* the first ones' ids */
 	unsigned cut_at;		/* RUN_CUT: the code offset, and why */
 	enum cut_reason cut_reason;
 	uint16_t cut_id;
@@ -177,17 +187,23 @@ struct flag_effect {
 	uint32_t defined;		/* flags it gives defined values */
 	uint32_t undefined;		/* flags it leaves undefined */
 	uint32_t undefined_on_fault;	/* ... even when it faults */
-	uint32_t unreliable;		/* defined, but KVM's value is known wrong */
 	bool result_undefined;		/* a register or memory result is undefined */
 };
 void flag_effect(const struct insn_facts *f, uint32_t ecx, struct flag_effect *out);
-const char *no_reference_reason(const struct insn_facts *f, uint32_t eflags);
+
+/* reference_limits.c: where KVM is known to differ from the processor. */
+const char *kvm_wrong_for(const struct insn_facts *f, uint32_t eflags, uint32_t esp);
+uint32_t kvm_wrong_flags(const struct insn_facts *f);
+uint32_t kvm_wrong_flags_after_fault(const struct insn_facts *f, uint32_t ecx_before, uint32_t ecx_after);
+bool kvm_wrong_esp_high(const struct insn_facts *f, uint32_t eflags_before, uint32_t esp);
+bool kvm_wrong_shutdown(uint32_t esp_before);
 const char *insn_name(unsigned id);
 
 /* run_emu.c */
 int emu_runner_init(uint8_t *ram);
 void emu_runner_fini(void);
-void emu_runner_run(const struct program *p, const struct cpu_state *init, struct outcome *out);
+void emu_runner_run(const struct program *p, const struct cpu_state *init, bool via_callbacks,
+		    struct outcome *out);
 
 /* reference_kvm.c: 0, or 77 without a usable /dev/kvm, or 1 */
 int kvm_runner_init(uint8_t *ram, char *why, size_t why_len);
@@ -219,7 +235,7 @@ struct case_result {
 	struct outcome emu, kvm;
 	struct verdict verdict;
 	unsigned nr_cuts;
-	struct { enum cut_reason reason; uint16_t id; } cuts[8];
+	struct { enum cut_reason reason; uint16_t id; char detail[120]; } cuts[8];
 	struct program prog;		/* last: run_case clears what is before it */
 };
 void run_case(const struct test_case *tc, struct case_result *res);

@@ -149,6 +149,8 @@ void flag_effect(const struct insn_facts *f, uint32_t ecx, struct flag_effect *e
 	if (!classes_ready)
 		init_classes();
 	*e = (struct flag_effect){ 0 };
+	/* BSWAP of a 16-bit register: "the result is undefined". */
+	e->result_undefined = f->id == X86_INS_BSWAP && f->size == 2;
 	switch ((enum flag_class)class_of[f->id]) {
 	case FX_NONE:
 		break;
@@ -240,27 +242,10 @@ void flag_effect(const struct insn_facts *f, uint32_t ecx, struct flag_effect *e
 	case FX_ASCII_MULDIV:
 		e->defined = FL_SF | FL_ZF | FL_PF;
 		e->undefined = FL_OF | FL_AF | FL_CF;
-		/* KVM's emulator sets SF and ZF from AX, not AL (em_aam and
-		 * em_aad OR the 16-bit destination with 0): after AAM both can
-		 * be wrong, after AAD SF (AH is 0, so ZF comes out right). */
-		e->unreliable = f->id == X86_INS_AAM ? FL_SF | FL_ZF : FL_SF;
 		break;
 	case FX_STRING_COMPARE:
 		iterates = !f->rep || (f->addr32 ? ecx : ecx & 0xffff) != 0;
 		e->defined = iterates ? FL_ARITH : 0;
 		break;
 	}
-}
-
-/* Where KVM's result is known to be wrong for the whole instruction,
- * why; NULL where KVM is taken as the reference. */
-const char *no_reference_reason(const struct insn_facts *f, uint32_t eflags)
-{
-	/* INT3 and INTO (when it traps) with 66: KVM's emulator pushes the
-	 * real-mode interrupt frame with the operand size, 32-bit words; the
-	 * processor pushes FLAGS, CS and IP as words whatever the operand
-	 * size (SDM vol. 2, INT n: REAL-ADDRESS-MODE). */
-	if (f->opsize32 && (f->id == X86_INS_INT3 || (f->id == X86_INS_INTO && (eflags & FL_OF))))
-		return "KVM pushes a 32-bit interrupt frame for INT3/INTO with 66";
-	return NULL;
 }

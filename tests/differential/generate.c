@@ -122,11 +122,14 @@ const char *insn_name(unsigned id)
 
 static const uint8_t segment_prefixes[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
 
+static const uint8_t repeatable_prefixes[] = { 0x66, 0x67, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+
 /* Prefixes in random order: 66, 67, a segment override, LOCK, and F3/F2
- * for string instructions. */
+ * for string instructions; now and then a few more of the first kinds,
+ * repeated or competing (the last segment override wins). */
 static unsigned prefixes(struct rng *r, enum op_kind kind, uint8_t *out)
 {
-	uint8_t p[5];
+	uint8_t p[9];
 	unsigned n = 0;
 
 	if (rng_one_in(r, 4))
@@ -139,6 +142,9 @@ static unsigned prefixes(struct rng *r, enum op_kind kind, uint8_t *out)
 		p[n++] = rng_one_in(r, 2) ? 0xf3 : 0xf2;
 	else if (rng_one_in(r, 40))
 		p[n++] = 0xf0;
+	if (rng_one_in(r, 12))
+		for (unsigned extra = 1 + rng_below(r, 4); extra; extra--)
+			p[n++] = repeatable_prefixes[rng_below(r, sizeof(repeatable_prefixes))];
 	for (unsigned i = n; i > 1; i--) {
 		unsigned j = rng_below(r, i);
 		uint8_t t = p[i - 1];
@@ -189,12 +195,29 @@ static void note_facts(enum op_kind kind, uint16_t opcode, const cs_insn *in, co
 	f->len = (uint8_t)in->size;
 	f->size = x->op_count ? x->operands[0].size : 0;
 	f->cc = (uint8_t)(opcode & 0xf);
+	f->frame_size = in->id == X86_INS_ENTER ? (uint16_t)x->operands[0].imm : 0;
 	f->rep = kind == K_STRING && (has_prefix(b, nr_prefixes, 0xf3) || has_prefix(b, nr_prefixes, 0xf2));
 	f->addr32 = has_prefix(b, nr_prefixes, 0x67);
 	f->opsize32 = has_prefix(b, nr_prefixes, 0x66);
 	f->count_kind = kind == K_SHIFT_ONE ? COUNT_ONE : kind == K_SHIFT_CL ? COUNT_CL
 			: kind == K_SHIFT_IMM ? COUNT_IMM : COUNT_NONE;
 	f->count_imm = kind == K_SHIFT_IMM ? b[in->size - 1] : 0;
+}
+
+/* A write through a CS override would change the code under both runs
+ * (self-modifying code is not what this tests): memory operands with a
+ * 2E prefix may only be read. The first operand counts as written
+ * whatever Capstone says. */
+static bool writes_code(const cs_insn *in, const uint8_t *b, unsigned nr_prefixes)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	if (!has_prefix(b, nr_prefixes, 0x2e))
+		return false;
+	for (unsigned i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM && (i == 0 || (x->operands[i].access & CS_AC_WRITE)))
+			return true;
+	return false;
 }
 
 /* One instruction into u (appended); false if the bytes do not make an
@@ -220,7 +243,8 @@ static bool try_instruction(struct rng *r, struct unit *u)
 		return false;
 	ok = in->size <= 15 && allowed[in->id] &&
 	     (allowed[in->id] == 2) == (kind == K_BRANCH8 || kind == K_BRANCH_NEAR) &&
-	     u->len + in->size < UNIT_BYTES;
+	     u->len + in->size < UNIT_BYTES && !writes_code(in, b, np) &&
+	     !(in->id == X86_INS_BSWAP && in->detail->x86.operands[0].size == 2);
 	if (ok) {
 		tame_displacement(r, &in->detail->x86, b);
 		tame_immediates(r, kind, in, b);
@@ -236,45 +260,56 @@ static bool try_instruction(struct rng *r, struct unit *u)
 	return ok;
 }
 
-/* MOV ECX, n: a REP's count, small. */
-static void count_setup(struct rng *r, struct unit *u)
+/* Put before a REP string instruction: MOV ECX, n (a few iterations,
+ * now and then a few hundred) and sometimes LEA DI, [SI + d], which makes
+ * source and destination overlap when DS = ES. */
+static void prepend_setup(struct rng *r, struct unit *u)
 {
-	uint8_t mov[6] = { 0x66, 0xb9, (uint8_t)rng_below(r, 9), 0, 0, 0 };
+	uint32_t count = rng_one_in(r, 8) ? rng_below(r, 300) : rng_below(r, 9);
+	uint8_t setup[9] = { 0x66, 0xb9, (uint8_t)count, (uint8_t)(count >> 8), 0, 0 };
+	struct insn_facts facts[3] = { { .id = X86_INS_MOV, .len = 6, .size = 4 } };
+	unsigned len = 6, k = 1;
 
-	memcpy(u->bytes, mov, sizeof(mov));
-	u->len = sizeof(mov);
-	u->insn[0] = (struct insn_facts){ .id = X86_INS_MOV, .len = sizeof(mov), .size = 4 };
-	u->nr_insns = 1;
+	if (rng_one_in(r, 4)) {
+		setup[len++] = 0x8d;		/* LEA DI, [SI + disp8] */
+		setup[len++] = 0x7c;
+		setup[len++] = (uint8_t)(rng_below(r, 9) - 4);
+		facts[k++] = (struct insn_facts){ .id = X86_INS_LEA, .len = 3, .size = 2 };
+	}
+	facts[k++] = u->insn[0];
+	memmove(u->bytes + len, u->bytes, u->len);
+	memcpy(u->bytes, setup, len);
+	u->len = (uint8_t)(u->len + len);
+	memcpy(u->insn, facts, k * sizeof(facts[0]));
+	u->nr_insns = (uint8_t)k;
 }
 
 static void generate_unit(struct rng *r, struct unit *u, unsigned index, unsigned nr_units)
 {
-	for (;;) {
+	do
 		memset(u, 0, sizeof(*u));
-		if (rng_one_in(r, 2))
-			count_setup(r, u);
-		if (!try_instruction(r, u))
-			continue;
-		/* The count set-up stays only before a REP. */
-		if (u->nr_insns == 2 && !u->insn[1].rep) {
-			memmove(u->bytes, u->bytes + 6, (size_t)(u->len - 6));
-			u->len = (uint8_t)(u->len - 6);
-			u->insn[0] = u->insn[1];
-			u->nr_insns = 1;
-		}
-		if (u->nr_insns == 1 && u->insn[0].rep)
-			continue;	/* a REP with a random count: try again */
-		break;
-	}
+	while (!try_instruction(r, u));
+	if (u->insn[0].rep)
+		prepend_setup(r, u);
 	u->target = (uint8_t)(index + 1 + rng_below(r, nr_units - index < 8 ? nr_units - index : 8));
 }
 
+/* Random, with small values, values near 64 Ki (addresses at the
+ * segment's end) and the edges of signed ranges more likely than chance
+ * makes them. */
 static uint32_t random_gpr(struct rng *r)
 {
+	static const uint32_t edges[] = {
+		0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000u, 0xffffffffu, 0xffff8000u,
+	};
 	uint32_t v = (uint32_t)rng_next(r);
 
 	if (rng_one_in(r, 6))
 		return rng_below(r, 20);
+	if (rng_one_in(r, 10))
+		return edges[rng_below(r, sizeof(edges) / sizeof(edges[0]))];
+	if (rng_one_in(r, 10))
+		return 0x10000u - 1 - rng_below(r, 16);
 	return rng_one_in(r, 4) ? v : v & 0xffff;
 }
 
@@ -284,9 +319,13 @@ static void initial_state(struct rng *r, struct cpu_state *s)
 
 	for (unsigned i = 0; i < 8; i++)
 		s->gpr[i] = random_gpr(r);
-	/* An even SP with room below: a push at SP 1 or an exception frame
-	 * that wraps is another test (and a double fault). */
-	s->gpr[4] = (s->gpr[4] & 0xffff0000u) | ((0x100 + rng_below(r, 0xfe00)) & ~1u);
+	/* An even SP, mostly with room on both sides, sometimes where
+	 * pushes or pops wrap around. */
+	s->gpr[4] &= 0xffff0000u;
+	if (rng_one_in(r, 16))
+		s->gpr[4] |= (rng_below(r, 16) - 8) & 0xfffeu;
+	else
+		s->gpr[4] |= (0x100 + rng_below(r, 0xfe00)) & ~1u;
 	s->eip = 0;
 	s->eflags = 0x2u | ((uint32_t)rng_next(r) & (FL_ARITH | FL_DF | FL_IF));
 	if (rng_one_in(r, 8))
@@ -302,6 +341,7 @@ void generate_case(struct rng *r, unsigned length, struct test_case *tc)
 		length = MAX_UNITS;
 	memset(tc, 0, sizeof(*tc));
 	initial_state(r, &tc->init);
+	tc->via_callbacks = rng_one_in(r, 2);
 	tc->nr_units = length;
 	for (unsigned i = 0; i < length; i++)
 		generate_unit(r, &tc->unit[i], i, length);

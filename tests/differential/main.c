@@ -40,7 +40,7 @@ struct options {
 };
 
 struct totals {
-	uint64_t compared, cases, mismatches, no_reference, refused, unimplemented, cut_undefined;
+	uint64_t compared, cases, mismatches, no_reference, refused, unimplemented;
 };
 
 /* ---- memory ------------------------------------------------------------------ */
@@ -92,6 +92,7 @@ static void note_cut(struct case_result *res, const struct outcome *o)
 	if (res->nr_cuts < sizeof(res->cuts) / sizeof(res->cuts[0])) {
 		res->cuts[res->nr_cuts].reason = o->cut_reason;
 		res->cuts[res->nr_cuts].id = o->cut_id;
+		snprintf(res->cuts[res->nr_cuts].detail, sizeof(res->cuts[0].detail), "%.119s", o->detail);
 	}
 	res->nr_cuts++;
 	p->code[o->cut_at] = HLT_OPCODE;
@@ -105,7 +106,7 @@ void run_case(const struct test_case *tc, struct case_result *res)
 	/* Each cut moves the end earlier: a few rounds at most. */
 	for (unsigned round = 0; round < 64; round++) {
 		restore(emu_ram);
-		emu_runner_run(&res->prog, &tc->init, &res->emu);
+		emu_runner_run(&res->prog, &tc->init, tc->via_callbacks, &res->emu);
 		if (res->emu.status == RUN_CUT) {
 			note_cut(res, &res->emu);
 			continue;
@@ -145,6 +146,7 @@ static unsigned nr_kinds;
 static unsigned kind_of(const struct case_result *res)
 {
 	const struct program *p = &res->prog;
+	const size_t room = 100;	/* for the instructions, the rest for the fields */
 	char *s, fields[96];
 	size_t n = 0;
 	unsigned k;
@@ -152,9 +154,9 @@ static unsigned kind_of(const struct case_result *res)
 	if (nr_kinds == MAX_KINDS)
 		return MAX_KINDS - 1;
 	s = kinds[nr_kinds].signature;
-	for (unsigned off = 0; off < p->cut && n < 100; off++)
+	for (unsigned off = 0; off < p->cut && n < room; off++)
 		if (p->insn_at[off] >= 0)
-			n += (size_t)snprintf(s + n, 100 - n, "%s%s", n ? " " : "",
+			n += (size_t)snprintf(s + n, room - n, "%s%s", n ? " " : "",
 					      insn_name(p->facts[p->insn_at[off]].id));
 	diff_names(fields, sizeof(fields), res->kind == CASE_ERROR ? DIFF_STATUS : res->verdict.fields);
 	snprintf(s + n, sizeof(kinds[0].signature) - n, " => %s", fields);
@@ -195,6 +197,7 @@ static const char *const cut_names[] = {
 };
 
 static unsigned by_id[CUT_NO_REFERENCE + 1][X86_INS_ENDING];
+static uint64_t compared_by_id[X86_INS_ENDING];
 
 static void tally(const struct options *o, struct totals *t, const struct case_result *res)
 {
@@ -203,16 +206,25 @@ static void tally(const struct options *o, struct totals *t, const struct case_r
 
 		t->unimplemented += why == CUT_UNIMPLEMENTED;
 		t->refused += why == CUT_REFUSED || why == CUT_NO_REFERENCE;
-		t->cut_undefined += why == CUT_UNDEFINED_FLAGS || why == CUT_UNDEFINED_RESULT;
 		if (o->verbose && !by_id[why][res->cuts[i].id])
-			printf("  first cut (%s) at %s\n", cut_names[why], insn_name(res->cuts[i].id));
+			printf("  first cut (%s) at %s%s%s\n", cut_names[why], insn_name(res->cuts[i].id),
+			       res->cuts[i].detail[0] ? ": " : "", res->cuts[i].detail);
 		by_id[why][res->cuts[i].id]++;
 	}
 }
 
-/* Per reason, the instructions cut and how often. */
+/* Per reason, the instructions cut and how often; and how often each
+ * instruction was compared (in matching test cases). */
 static void print_cuts(void)
 {
+	unsigned shown = 0;
+
+	printf("  compared:");
+	for (unsigned id = 0; id < X86_INS_ENDING; id++)
+		if (compared_by_id[id])
+			printf("%s %s %llu", shown++ % 12 ? "" : "\n   ", insn_name(id),
+			       (unsigned long long)compared_by_id[id]);
+	printf("\n");
 	for (unsigned why = CUT_UNDEFINED_FLAGS; why <= CUT_NO_REFERENCE; why++) {
 		unsigned n = 0;
 
@@ -266,13 +278,21 @@ static void set_register(struct cpu_state *s, const char *assignment)
 static void given_case(const struct options *o, struct test_case *tc)
 {
 	uint8_t code[MAX_CODE];
-	unsigned len = 0;
+	unsigned len = 0, digits = 0;
 
-	for (const char *h = o->code; h[0] && h[1] && len < sizeof(code); h += 2) {
-		if (*h == ' ')
-			h--;
-		else
-			code[len++] = (uint8_t)strtoul((char[3]){ h[0], h[1], 0 }, NULL, 16);
+	/* Hex digits in pairs; anything else separates. */
+	for (const char *h = o->code; *h && len < sizeof(code); h++) {
+		const char *hex = "0123456789abcdef", *d = strchr(hex, *h | 0x20);
+
+		if (!d) {
+			digits = 0;
+			continue;
+		}
+		code[len] = (uint8_t)(digits ? code[len] << 4 | (d - hex) : (d - hex));
+		if (++digits == 2) {
+			len++;
+			digits = 0;
+		}
 	}
 	if (!units_from_code(code, len, tc)) {
 		fprintf(stderr, "emu-diff: --code %s does not decode\n", o->code);
@@ -300,6 +320,8 @@ static void run_one(const struct options *o, struct totals *t, uint64_t k)
 		       : res.kind == CASE_NO_REFERENCE ? "no reference" : "emulator error", res.emu.steps, res.nr_cuts);
 		print_mismatch(stdout, &tc, &res.prog, &res.emu, &res.kvm);
 	}
+	for (unsigned i = 0; i < res.emu.steps && i < sizeof(res.emu.executed) / sizeof(res.emu.executed[0]); i++)
+		compared_by_id[res.emu.executed[i]] += res.kind == CASE_MATCH;
 	switch (res.kind) {
 	case CASE_MATCH:
 		t->compared += res.emu.steps;

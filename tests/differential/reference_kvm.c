@@ -7,7 +7,9 @@
  * (KVM_EXIT_INTERNAL_ERROR, reported as VCPU_EBACKEND) at that
  * instruction: the case is cut there and run again, the instruction
  * counted as refused. KVM also queues a #UD for the guest when it gives
- * up, which the next run would take; the VM is made anew after one.
+ * up, which the next run would take: it is let through to the HLT
+ * handler at once (drain()). After anything else unexpected, and after
+ * a shutdown, the VM is made anew.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +105,24 @@ static void recreate(void)
 	}
 }
 
+/* Take the #UD KVM queued after refusing an instruction: the guest at
+ * the HLT handler, with a stack, delivers it there and halts (or just
+ * halts if nothing was queued). The frame it pushes is in RAM the caller
+ * restores before the next run. */
+static bool drain(void)
+{
+	struct cpu_state s = { .gpr = { [4] = 0x1000 }, .eip = HANDLER, .eflags = 2,
+			       .sel = { 0x1000, 0, 0x1000, 0x1000, 0x1000, 0x1000 } };
+	uint64_t rip = 0;
+
+	vcpu_wake(vcpu);
+	if (set_state(&s) < 0 || vcpu_run(vcpu) != 0 ||
+	    vmx_exit_basic_reason(vcpu_last_exit(vcpu)) != VMX_EXIT_REASON_HLT)
+		return false;
+	vcpu_get_reg(vcpu, VCPU_REG_RIP, &rip);
+	return rip == HANDLER + 1;
+}
+
 void kvm_runner_run(const struct program *p, const struct cpu_state *init, struct outcome *out)
 {
 	const struct vmx_exit *e;
@@ -137,6 +157,6 @@ void kvm_runner_run(const struct program *p, const struct cpu_state *init, struc
 		snprintf(out->detail, sizeof(out->detail), "vcpu_run: %s: %s (exit reason %u)",
 			 vcpu_error_name(r), vcpu_error_detail(vcpu), vmx_exit_basic_reason(e));
 	}
-	if (out->status != RUN_HALTED)
+	if (out->status == RUN_CUT ? !drain() : out->status != RUN_HALTED)
 		recreate();
 }
