@@ -27,7 +27,7 @@ static int exception_exit(struct vcpu *vcpu, const struct emu_stop *s)
 
 	/* Outside real mode the emulator hands every event back; the ones the
 	 * bitmap does not ask for have nowhere to go. */
-	if (!((bitmap >> s->exception.vector) & 1))
+	if (s->exception.vector >= 32 || !((bitmap >> s->exception.vector) & 1))
 		return vcpu_fail(vcpu, VCPU_ENOTSUP, "exception %u at RIP 0x%llx outside real mode: the emulate "
 				 "backend delivers events in real mode only", s->exception.vector,
 				 (unsigned long long)emu_get_reg(emulate_emu_of(vcpu), VCPU_REG_RIP));

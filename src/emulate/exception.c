@@ -96,13 +96,19 @@ static void stop_for_caller(struct emu *e, struct emu_stop *stop, unsigned len)
 	e->fault_pending = false;
 }
 
+/* The bitmap has a bit for vectors 0-31 only (INT n goes higher). */
+static bool in_bitmap(const struct emu *e, unsigned vector)
+{
+	return vector < 32 && ((e->exception_bitmap >> vector) & 1);
+}
+
 int emu_deliver_pending(struct emu *e, struct emu_stop *stop, unsigned len, uint32_t return_ip)
 {
 	unsigned vector = e->fault_vector;
 	int r;
 
 	/* The exception bitmap catches exceptions, not INT n (as in VMX). */
-	if (((e->exception_bitmap >> vector) & 1 && e->fault_software != EMU_EVENT_SOFT_INTERRUPT) ||
+	if ((in_bitmap(e, vector) && e->fault_software != EMU_EVENT_SOFT_INTERRUPT) ||
 	    emu_vm86(e)) {
 		stop_for_caller(e, stop, len);
 		return 1;
@@ -135,7 +141,7 @@ int emu_deliver_pending(struct emu *e, struct emu_stop *stop, unsigned len, uint
 		}
 		if (contributory(vector) && contributory(e->fault_vector))
 			e->fault_vector = EXC_DF;
-		if ((e->exception_bitmap >> e->fault_vector) & 1) {
+		if (in_bitmap(e, e->fault_vector)) {
 			stop_for_caller(e, stop, len);
 			return 1;
 		}
