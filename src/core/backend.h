@@ -93,5 +93,8 @@ extern const struct vcpu_backend_ops emulate_backend_ops;
 #ifdef LIBVCPU_HAVE_KVM
 extern const struct vcpu_backend_ops kvm_backend_ops;
 #endif
+#ifdef LIBVCPU_HAVE_VMX_RAW
+extern const struct vcpu_backend_ops vmx_raw_backend_ops;
+#endif
 
 #endif

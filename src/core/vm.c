@@ -14,6 +14,9 @@ static const struct vcpu_backend_ops *const backends[] = {
 #ifdef LIBVCPU_HAVE_KVM
 	&kvm_backend_ops,
 #endif
+#ifdef LIBVCPU_HAVE_VMX_RAW
+	&vmx_raw_backend_ops,
+#endif
 };
 
 /* Why the last handle-less call of this thread failed (like dlerror()). */
