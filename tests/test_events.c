@@ -339,19 +339,6 @@ START_TEST(iret_that_unblocked_nmis_is_reblocked_when_it_faults)
 }
 END_TEST
 
-START_TEST(events_for_real_mode_without_unrestricted_guest_are_refused)
-{
-	struct fixture g;
-
-	fixture_init(&g, "no-ug", 1);
-	ck_assert_int_eq(vcpu_inject_interrupt(g.vcpu, 0x20), 0);
-	push_exit(g.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
-	ck_assert_int_eq(vcpu_run(g.vcpu), VCPU_ENOTSUP);
-	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(g.vcpu), "real-mode emulator"));
-	fixture_fini(&g);
-}
-END_TEST
-
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("events");
@@ -373,7 +360,6 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, failed_entry_keeps_the_event_for_the_next_one);
 	tcase_add_test(tc, event_queued_during_reinjection_gets_its_window);
 	tcase_add_test(tc, iret_that_unblocked_nmis_is_reblocked_when_it_faults);
-	tcase_add_test(tc, events_for_real_mode_without_unrestricted_guest_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

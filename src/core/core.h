@@ -114,6 +114,9 @@ struct vcpu {
 	uint8_t *io_bitmap;		/* 8 KiB, page aligned */
 	uint8_t *msr_bitmap;		/* 4 KiB, page aligned */
 
+	struct emu *emu;		/* real mode without unrestricted guest
+					 * (realmode.c); NULL until needed */
+
 	struct vcpu_booking booking;
 	char detail[VCPU_DETAIL_LEN];
 	bool has_entry_failure;
@@ -223,6 +226,18 @@ void cpuid_lookup(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf, uint32_t o
 void cpuid_patch_for_vcpu(const struct vcpu *vcpu, struct vcpu_cpuid_entry *e);
 /* Replace the VM's table without telling the backend (its own seeding). */
 int cpuid_replace(struct vm *vm, const struct vcpu_cpuid_entry *entries, unsigned n);
+
+/* emu_exit.c: the emulator's stops as exits; guest state to and from it. */
+struct emu;
+struct emu_stop;
+void vmx_exit_from_emu_stop(struct vmx_exit *x, const struct emu_stop *s);
+int vcpu_state_to_emu(struct vcpu *vcpu, struct emu *emu);
+void vcpu_state_from_emu(struct vcpu *vcpu, const struct emu *emu);
+
+/* realmode.c: guest real mode without unrestricted guest. */
+bool realmode_active(struct vcpu *vcpu);
+int realmode_enter(struct vcpu *vcpu, bool launch);
+void realmode_vcpu_fini(struct vcpu *vcpu);
 void cpuid_refresh_limits(struct vm *vm);
 /* The VM's CPUID entry for leaf/subleaf, or NULL (cpuid.c). */
 const struct vcpu_cpuid_entry *cpuid_find(const struct vm *vm, uint32_t leaf, uint32_t subleaf);

@@ -175,14 +175,8 @@ int event_prepare_entry(struct vcpu *vcpu)
 	bool vnmi = vmcs_val(vcpu, VMCS_SLOT_PIN_BASED_VM_EXEC_CONTROL) & VMX_PIN_BASED_VIRTUAL_NMIS;
 	bool busy, sti_only, nmi_window, intr_window;
 
-	/* Without unrestricted guest, real mode runs in virtual-8086 mode,
-	 * where an injected event would go through the protected-mode IDT;
-	 * the real-mode emulator (src/emulate) must deliver it via the IVT. */
-	if (!vcpu->vm->unrestricted_guest && !(cr0_guest_view(vcpu) & VMX_CR0_PE))
-		return vcpu_fail(vcpu, VCPU_ENOTSUP, "an event for a real-mode guest without unrestricted "
-				 "guest needs delivery through the IVT by the real-mode emulator, which is "
-				 "not built yet");
-
+	/* (Without unrestricted guest, a real-mode guest's event is delivered
+	 * through its IVT by realmode.c, not by the hardware.) */
 	/* One event per entry; one already there (re-injected) goes first. */
 	busy = vmcs_val(vcpu, VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD) & VMX_INTR_INFO_VALID_MASK;
 	if (!busy)

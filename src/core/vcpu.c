@@ -145,6 +145,7 @@ int vcpu_destroy(struct vcpu *vcpu)
 		return r;
 	clear(vcpu);
 	vcpu->vm->ops->vcpu_fini(vcpu);
+	realmode_vcpu_fini(vcpu);
 	vcpu->state = VCPU_STATE_DESTROYED;
 	return 0;
 }
@@ -190,6 +191,25 @@ int vcpu_migrate(struct vcpu *vcpu, unsigned pcpu)
 	return 0;
 }
 
+/* One entry and its exit, with the guest state left stale where the exit
+ * may have changed it. Real mode without unrestricted guest takes the
+ * virtual-8086 path (realmode.c). */
+static int enter_guest(struct vcpu *vcpu)
+{
+	int r;
+
+	if (realmode_active(vcpu))
+		return realmode_enter(vcpu, !vcpu->launched);
+	r = vcpu->vm->ops->enter(vcpu, !vcpu->launched);
+	if (r < 0)
+		return r;
+	/* A failed entry (bit 31) leaves the launch state as it was. */
+	if (!vmx_exit_is_failed_entry(&vcpu->exit))
+		vcpu->launched = true;
+	vmcs_invalidate_volatile(vcpu);
+	return r;
+}
+
 int vcpu_run(struct vcpu *vcpu)
 {
 	struct vm *vm;
@@ -225,24 +245,21 @@ int vcpu_run(struct vcpu *vcpu)
 		if (r < 0)
 			break;
 		vcpu->insn_completed = false;
-		r = vm->ops->enter(vcpu, !vcpu->launched);
+		r = enter_guest(vcpu);
 		vcpu->booking.entries++;
 		if (r < 0) {
 			slot_set_del(&vcpu->vmcs.cached, VMCS_SLOT_VM_INSTRUCTION_ERROR);
 			break;
 		}
 		vcpu->booking.exits++;
-		/* A failed entry (bit 31) leaves the launch state and the entry
-		 * event as they were (SDM 26.7); an exit delivered the event
-		 * and cleared its valid bit ("Information for VM Exits"). */
+		/* A failed entry (bit 31) leaves the entry event as it was (SDM
+		 * 26.7); an exit delivered the event and cleared its valid bit
+		 * ("Information for VM Exits"). */
 		if (!vmx_exit_is_failed_entry(&vcpu->exit)) {
-			vcpu->launched = true;
 			vcpu->vmcs.val[VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD] &=
 				~(uint64_t)VMX_INTR_INFO_VALID_MASK;
-		}
-		vmcs_invalidate_volatile(vcpu);
-		if (!vmx_exit_is_failed_entry(&vcpu->exit))
 			event_after_exit(vcpu);
+		}
 		r = exit_dispatch(vcpu);
 		if (r != VCPU_EXIT_RESUME)
 			break;
