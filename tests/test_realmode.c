@@ -87,6 +87,29 @@ static void push_gp(void)
 	push_gp_after(0, NULL);
 }
 
+static void push_exception(unsigned vector, enum vmx_intr_type type, uint32_t len)
+{
+	struct vcpu_mock_exit e = {
+		.exit = {
+			.reason = VMX_EXIT_REASON_EXCEPTION_NMI,
+			.intr_info = vmx_intr_info_make((uint8_t)vector, type, false),
+			.instruction_len = len,
+		},
+	};
+
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
+}
+
+static unsigned embedder_saw;
+
+static int count_exception(struct vcpu *vcpu, const struct vmx_exit *exit, void *opaque)
+{
+	(void)vcpu;
+	(void)opaque;
+	embedder_saw = vmx_decode_intr_info(exit->intr_info).vector;
+	return VCPU_EXIT_RETURN;
+}
+
 START_TEST(a_real_mode_guest_enters_in_vm86_form_and_keeps_its_own_view)
 {
 	static const uint8_t code[] = { 0xf4 };	/* HLT */
@@ -224,6 +247,51 @@ START_TEST(mov_to_cr0_in_vm86_is_a_cr_access_exit_and_leaves_real_mode)
 }
 END_TEST
 
+START_TEST(a_fault_in_vm86_goes_to_the_guests_ivt)
+{
+	static const uint8_t code[] = { 0xf6, 0xf3 };	/* DIV BL, BL = 0 */
+
+	boot(code, sizeof(code));
+	push_exception(VMX_VECTOR_DE, VMX_INTR_TYPE_HARD_EXCEPTION, 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok(f.vcpu);
+	/* At the handler (IVT entry 0), the faulting IP pushed. */
+	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RIP), HANDLER + 1);
+	ck_assert_uint_eq(ram[0x7000 - 6] | ram[0x7000 - 5] << 8, CODE);
+	shutdown();
+}
+END_TEST
+
+START_TEST(int3_in_vm86_returns_past_itself)
+{
+	static const uint8_t code[] = { 0xcc, 0xf4 };
+
+	boot(code, sizeof(code));
+	push_exception(VMX_VECTOR_BP, VMX_INTR_TYPE_SOFT_EXCEPTION, 1);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok(f.vcpu);
+	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RIP), HANDLER + 1);
+	ck_assert_uint_eq(ram[0x7000 - 6] | ram[0x7000 - 5] << 8, CODE + 1);
+	shutdown();
+}
+END_TEST
+
+START_TEST(an_exception_the_embedder_intercepts_is_its_exit)
+{
+	static const uint8_t code[] = { 0x0f, 0x0b };	/* UD2 */
+
+	boot(code, sizeof(code));
+	put(VMCS_EXCEPTION_BITMAP, 1u << VMX_VECTOR_UD);
+	vm_set_exit_handler(f.vm, VMX_EXIT_REASON_EXCEPTION_NMI, count_exception, NULL);
+	embedder_saw = 0;
+	push_exception(VMX_VECTOR_UD, VMX_INTR_TYPE_HARD_EXCEPTION, 0);
+	run_ok(f.vcpu);
+	ck_assert_uint_eq(embedder_saw, VMX_VECTOR_UD);
+	ck_assert_uint_eq(reg(f.vcpu, VCPU_REG_RIP), CODE);
+	shutdown();
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("realmode");
@@ -236,6 +304,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, an_interrupt_for_a_real_mode_guest_is_delivered_through_the_ivt);
 	tcase_add_test(tc, stale_segments_run_in_the_emulator_until_vm86_can_hold_them);
 	tcase_add_test(tc, mov_to_cr0_in_vm86_is_a_cr_access_exit_and_leaves_real_mode);
+	tcase_add_test(tc, a_fault_in_vm86_goes_to_the_guests_ivt);
+	tcase_add_test(tc, int3_in_vm86_returns_past_itself);
+	tcase_add_test(tc, an_exception_the_embedder_intercepts_is_its_exit);
 	suite_add_tcase(s, tc);
 	return s;
 }
