@@ -12,7 +12,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="meson ninja-build gcc pkg-config check python3 nasm libcapstone-dev zlib1g-dev"
+PACKAGES="meson ninja-build gcc pkg-config check python3 nasm libcapstone-dev zlib1g-dev bochs bochsbios vgabios"
 BUILD=${BUILD:-build}
 
 install_deps() {
