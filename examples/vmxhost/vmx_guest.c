@@ -7,8 +7,7 @@
 #include "vmx_guest.h"
 
 #define DEBUGCON		0xe9
-#define IDENTITY_MAP_PAGE	(VMX_GUEST_PAGES - 1)
-#define STACK_TOP		(IDENTITY_MAP_PAGE * PAGE_SIZE - 16)
+#define STACK_TOP		(VMX_GUEST_PAGES * PAGE_SIZE - 16)
 
 static int fail(struct vmx_guest *g, int err, const char *what, const char *detail)
 {
@@ -130,17 +129,10 @@ static int add_memory(struct vmx_guest *g, enum vmx_guest_mode mode)
 		g->gpa = VMX_GUEST_RM_GPA;
 	else
 		g->gpa = plat_virt_to_phys(g->ram);	/* right with EPT and without */
+	/* Without unrestricted guest, paging-off modes (real mode too, in
+	 * virtual-8086 mode) run on an identity map: the backend's own. */
 	r = vm_add_memory(g->vm, g->gpa, VMX_GUEST_PAGES * PAGE_SIZE, g->ram);
-	if (r < 0)
-		return fail(g, r, "vm_add_memory", vm_last_error());
-	/* Without unrestricted guest, paging-off modes run on the core's
-	 * identity map (real mode too: virtual-8086 mode needs paging). */
-	if (!vm_unrestricted_guest(g->vm)) {
-		r = vm_set_identity_map(g->vm, g->gpa + IDENTITY_MAP_PAGE * PAGE_SIZE);
-		if (r < 0)
-			return fail(g, r, "vm_set_identity_map", "");
-	}
-	return 0;
+	return r < 0 ? fail(g, r, "vm_add_memory", vm_last_error()) : 0;
 }
 
 int vmx_guest_create(struct vmx_guest *g, enum vmx_guest_mode mode, const void *code, size_t len)
@@ -148,7 +140,7 @@ int vmx_guest_create(struct vmx_guest *g, enum vmx_guest_mode mode, const void *
 	int r;
 
 	memset(g, 0, sizeof(*g));
-	if (len > IDENTITY_MAP_PAGE * PAGE_SIZE / 2)
+	if (len > VMX_GUEST_PAGES * PAGE_SIZE / 2)
 		return fail(g, VCPU_EINVAL, "guest code", "too big");
 	r = vm_create(&(struct vm_options){ .backend = "vmx" }, &g->vm);
 	if (r < 0)

@@ -22,7 +22,7 @@
 
 #define VMX_GUEST_MAX_EXITS	128
 #define VMX_GUEST_REPORT_PORT	0x500
-#define VMX_GUEST_PAGES		16	/* code from page 0; stack below page 15 */
+#define VMX_GUEST_PAGES		16	/* code from the start, stack at the end */
 #define VMX_GUEST_RM_GPA	0x10000	/* real mode: CS = 0x1000, IP = 0 */
 
 enum vmx_guest_mode {

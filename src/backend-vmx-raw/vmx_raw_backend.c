@@ -29,7 +29,7 @@ static void set_volatile_slots(struct vm *vm)
 static void vmxr_vm_fini(struct vm *vm)
 {
 	if (vm->backend) {
-		vmxr_ept_fini(vm);
+		vmxr_memory_fini(vm);
 		plat_free(vm->backend);
 		vm->backend = NULL;
 	}
@@ -58,7 +58,7 @@ static int vmxr_vm_init(struct vm *vm, const struct vm_options *opts)
 	vm->backend = x;
 	vmxr_sgdt(&x->host_gdtr);
 	vmxr_sidt(&x->host_idtr);
-	r = vmxr_ept_init(vm);
+	r = vmxr_memory_init(vm);
 	/* CPUID exits always: the core answers from a table that starts as
 	 * what this processor reports. */
 	if (r == 0)
@@ -92,8 +92,12 @@ static void vmxr_vcpu_fini(struct vcpu *vcpu)
 
 static int vmxr_vcpu_init(struct vcpu *vcpu)
 {
-	struct vmxr_vcpu *v = plat_alloc_aligned(sizeof(*v), 64);
+	struct vmxr_vcpu *v;
 
+	/* Before the core sets the power-on CR3 from it. */
+	if (vmxr_identity_map_default(vcpu->vm) < 0)
+		return VCPU_ENOMEM;
+	v = plat_alloc_aligned(sizeof(*v), 64);
 	if (!v)
 		return VCPU_ENOMEM;
 	memset(v, 0, sizeof(*v));

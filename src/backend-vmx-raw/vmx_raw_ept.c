@@ -3,7 +3,9 @@
  * unrestricted guest): a 4-level, write-back EPT mapping each region's
  * guest-physical pages to the host-physical pages behind it (SDM Vol. 3C
  * "EPT Translation Mechanism"). Without it guest-physical addresses are
- * host-physical ones, so a region must sit where its guest address says.
+ * host-physical ones, so a region must sit where its guest address says,
+ * and the identity map that real mode and paging-off protected mode run on
+ * can be a host page the guest cannot reach.
  */
 #include <string.h>
 
@@ -36,7 +38,7 @@ static uint64_t *new_table(void)
 	return t;
 }
 
-int vmxr_ept_init(struct vm *vm)
+int vmxr_memory_init(struct vm *vm)
 {
 	struct vmxr_vm *x = vmxr_vm_of(vm);
 
@@ -57,12 +59,14 @@ static void free_level(uint64_t *table, unsigned level)
 	plat_free(table);
 }
 
-void vmxr_ept_fini(struct vm *vm)
+void vmxr_memory_fini(struct vm *vm)
 {
 	struct vmxr_vm *x = vmxr_vm_of(vm);
 	const uint64_t caps = vm->caps.ept_vpid_cap;
 	uint64_t desc[2] = { x->eptp, 0 };
 
+	plat_free(x->identity_map);
+	x->identity_map = NULL;
 	if (!x->ept_pml4)
 		return;
 	/* The processor may cache translations of this EPTP: drop them before
@@ -127,6 +131,29 @@ int vmxr_map_memory(struct vm *vm, uint64_t gpa, uint64_t size, void *host)
 		}
 		*pte = (hpa + off) | EPT_RWX | EPT_MEMTYPE_WB;
 	}
+	return 0;
+}
+
+/*
+ * Without unrestricted guest, paging stays on in the real CR0 and the core
+ * points CR3 at its identity map while the guest's paging is off. Unless
+ * the embedder placed one in guest memory (vm_set_identity_map), it is this
+ * host page: 1024 PDEs mapping 4 MiB pages 1:1, present, writable, user.
+ */
+int vmxr_identity_map_default(struct vm *vm)
+{
+	struct vmxr_vm *x = vmxr_vm_of(vm);
+	uint32_t *pd;
+
+	if (vm->unrestricted_guest || vm->identity_map_gpa || x->identity_map)
+		return 0;
+	pd = plat_alloc_aligned(4096, 4096);
+	if (!pd)
+		return VCPU_ENOMEM;
+	for (uint32_t i = 0; i < 1024; i++)
+		pd[i] = i << 22 | 0x87u;
+	x->identity_map = pd;
+	vm->identity_map_gpa = vmxr_hpa(pd);
 	return 0;
 }
 

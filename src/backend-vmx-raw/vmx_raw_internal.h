@@ -69,6 +69,7 @@ struct vmxr_msr_entry {
 struct vmxr_vm {
 	uint64_t *ept_pml4;		/* NULL without EPT */
 	uint64_t eptp;
+	uint32_t *identity_map;		/* the default one, without EPT */
 	struct vmxr_dtr host_gdtr;	/* a VM exit leaves their limits at 0xffff */
 	struct vmxr_dtr host_idtr;
 };
@@ -127,9 +128,10 @@ int vmxr_enter_guest(struct vcpu *vcpu, bool launch);
 int vmxr_insn_fail(struct vcpu *vcpu, int r, const char *insn, const char *operand);
 
 /* vmx_raw_ept.c */
-int vmxr_ept_init(struct vm *vm);
-void vmxr_ept_fini(struct vm *vm);
+int vmxr_memory_init(struct vm *vm);
+void vmxr_memory_fini(struct vm *vm);
 int vmxr_map_memory(struct vm *vm, uint64_t gpa, uint64_t size, void *host);
 uint64_t vmxr_eptp(struct vm *vm);
+int vmxr_identity_map_default(struct vm *vm);
 
 #endif
