@@ -13,11 +13,20 @@ void fixture_init(struct fixture *f, const char *profile, unsigned nr_pcpus)
 	ck_assert_ptr_nonnull(opts.caps);
 	ck_assert_int_eq(vm_create(&opts, &f->vm), 0);
 	ck_assert_int_eq(vcpu_create(f->vm, 0, &f->vcpu), 0);
+	f->identity_map = NULL;
+	if (!vm_unrestricted_guest(f->vm)) {
+		f->identity_map = aligned_alloc(4096, 4096);
+		ck_assert_ptr_nonnull(f->identity_map);
+		ck_assert_int_eq(vm_add_memory(f->vm, FIXTURE_IDENTITY_MAP_GPA, 4096, f->identity_map), 0);
+		ck_assert_int_eq(vm_set_identity_map(f->vm, FIXTURE_IDENTITY_MAP_GPA), 0);
+	}
 }
 
 void fixture_fini(struct fixture *f)
 {
 	vm_destroy(f->vm);
+	free(f->identity_map);
+	f->identity_map = NULL;
 	f->vm = NULL;
 	f->vcpu = NULL;
 }

@@ -12,10 +12,14 @@
 struct fixture {
 	struct vm *vm;
 	struct vcpu *vcpu;
+	void *identity_map;	/* no-ug: the page its identity map is in */
 };
 
+#define FIXTURE_IDENTITY_MAP_GPA 0x40000000ull
+
 /* A VM on profile `profile` ("modern", "no-ug") with VCPU 0; fails the
- * test on any error. */
+ * test on any error. Without unrestricted guest it also has a page of
+ * guest memory at FIXTURE_IDENTITY_MAP_GPA holding the identity map. */
 void fixture_init(struct fixture *f, const char *profile, unsigned nr_pcpus);
 void fixture_fini(struct fixture *f);
 

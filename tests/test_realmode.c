@@ -292,6 +292,20 @@ START_TEST(an_exception_the_embedder_intercepts_is_its_exit)
 }
 END_TEST
 
+START_TEST(without_an_identity_map_real_mode_is_refused_by_name)
+{
+	struct vm_options opts = { .backend = "mock", .caps = vcpu_mock_profile("no-ug") };
+	struct vm *vm;
+	struct vcpu *vcpu;
+
+	ck_assert_int_eq(vm_create(&opts, &vm), 0);
+	ck_assert_int_eq(vcpu_create(vm, 0, &vcpu), 0);
+	ck_assert_int_eq(vcpu_run(vcpu), VCPU_ENOTSUP);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(vcpu), "vm_set_identity_map"));
+	vm_destroy(vm);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("realmode");
@@ -307,6 +321,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, a_fault_in_vm86_goes_to_the_guests_ivt);
 	tcase_add_test(tc, int3_in_vm86_returns_past_itself);
 	tcase_add_test(tc, an_exception_the_embedder_intercepts_is_its_exit);
+	tcase_add_test(tc, without_an_identity_map_real_mode_is_refused_by_name);
 	suite_add_tcase(s, tc);
 	return s;
 }

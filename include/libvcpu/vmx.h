@@ -124,6 +124,9 @@ LIBVCPU_API bool vmx_ctl_can_set(const struct vmx_caps *caps, enum vmx_ctl ctl, 
  * (IA32_VMX_PROCBASED_CTLS2 bit 39), with secondary controls allowed, and
  * of "enable EPT", which unrestricted guest requires (SDM 26.2.1.1). */
 LIBVCPU_API bool vmx_caps_unrestricted_guest(const struct vmx_caps *caps);
+/* Does a processor with these capability MSRs have this VMCS component
+ * (VMREAD/VMWRITE of one it lacks fails with VM-instruction error 12)? */
+LIBVCPU_API bool vmx_caps_field_supported(const struct vmx_caps *caps, uint32_t field);
 
 /* ---- Pin-based VM-execution controls (SDM Table "Pin-Based ...") ------- */
 #define VMX_PIN_BASED_EXT_INTR_MASK       VMX_BIT(0)

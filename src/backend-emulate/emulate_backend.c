@@ -185,7 +185,7 @@ static int emulate_vm_init(struct vm *vm, const struct vm_options *opts)
 	for (unsigned slot = 0; slot < VMCS_NR_FIELD_SLOTS; slot++)
 		if (vmcs_field_type(vmcs_slot_field(slot)) == VMCS_TYPE_EXIT_INFO)
 			slot_set_add(&vm->volatile_slots, slot);
-	return emulate_cpuid_load(vm);
+	return cpuid_load_host(vm);
 }
 
 static void emulate_vm_fini(struct vm *vm)

@@ -11,7 +11,5 @@
 struct emu *emulate_emu_of(const struct vcpu *vcpu);
 /* emulate_exit.c */
 int emulate_enter(struct vcpu *vcpu, bool launch);
-/* emulate_cpuid.c: the VM's CPUID table from the host processor's. */
-int emulate_cpuid_load(struct vm *vm);
 
 #endif

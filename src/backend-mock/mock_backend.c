@@ -242,7 +242,7 @@ static int mock_enter(struct vcpu *vcpu, bool launch)
 
 static bool mock_core_field_supported(struct vm *vm, uint32_t field)
 {
-	return mock_field_supported(&vm->caps, field);
+	return vmx_caps_field_supported(&vm->caps, field);
 }
 
 static uint64_t mock_page_hpa(struct vm *vm, void *page)

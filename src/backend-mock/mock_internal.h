@@ -95,7 +95,6 @@ int mock_vmwrite(struct mock_vm *m, unsigned cpu, uint32_t field, uint64_t value
  * check whose inputs changed. The caller commits the launch state. */
 int mock_vmentry_checks(struct mock_vm *m, unsigned cpu, bool launch, struct vmx_entry_failure *f);
 void mock_store(struct mock_vmcs *v, unsigned slot, uint64_t value);
-bool mock_field_supported(const struct vmx_caps *caps, uint32_t field);
 
 /* mock_script.c: the exit an entry will end in, chosen before the entry
  * commits (nothing changes if it cannot be chosen), then delivered. */

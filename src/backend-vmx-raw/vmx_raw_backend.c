@@ -62,7 +62,7 @@ static int vmxr_vm_init(struct vm *vm, const struct vm_options *opts)
 	/* CPUID exits always: the core answers from a table that starts as
 	 * what this processor reports. */
 	if (r == 0)
-		r = emulate_cpuid_load(vm);
+		r = cpuid_load_host(vm);
 	if (r < 0) {
 		vmxr_vm_fini(vm);
 		return r;
@@ -145,7 +145,7 @@ static int vmxr_core_vmptrld(struct vcpu *vcpu, unsigned pcpu)
 
 static bool vmxr_field_supported(struct vm *vm, uint32_t field)
 {
-	return mock_field_supported(&vm->caps, field);
+	return vmx_caps_field_supported(&vm->caps, field);
 }
 
 static const char *vmxr_field_refuses(struct vcpu *vcpu, uint32_t field, uint64_t value)

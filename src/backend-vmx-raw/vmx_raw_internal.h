@@ -18,13 +18,6 @@
 uint64_t plat_virt_to_phys(const void *p);
 void *plat_phys_to_virt(uint64_t pa);
 
-/* The VM's CPUID table from this processor's, as the emulate backend
- * starts it (src/backend-emulate/emulate_cpuid.c; one loader for both). */
-int emulate_cpuid_load(struct vm *vm);
-/* The VMCS components a processor with these capability MSRs has (SDM
- * Vol. 3D App. B, by feature): the mock's list (mock_profiles.c), one list
- * for both. */
-bool mock_field_supported(const struct vmx_caps *caps, uint32_t field);
 
 /* ---- the shim (vmx_raw_shim.S) ------------------------------------------
  * Each VMX instruction returns 0, VMXR_FAIL_INVALID (VMfailInvalid: CF) or

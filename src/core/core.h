@@ -239,6 +239,8 @@ bool realmode_active(struct vcpu *vcpu);
 int realmode_enter(struct vcpu *vcpu, bool launch);
 void realmode_vcpu_fini(struct vcpu *vcpu);
 void cpuid_refresh_limits(struct vm *vm);
+/* cpuid_host.c: the table from the processor the library runs on. */
+int cpuid_load_host(struct vm *vm);
 /* The VM's CPUID entry for leaf/subleaf, or NULL (cpuid.c). */
 const struct vcpu_cpuid_entry *cpuid_find(const struct vm *vm, uint32_t leaf, uint32_t subleaf);
 int exit_handle_msr_read(struct vcpu *vcpu, const struct vmx_exit *exit);

@@ -196,8 +196,14 @@ int vcpu_migrate(struct vcpu *vcpu, unsigned pcpu)
  * virtual-8086 path (realmode.c). */
 static int enter_guest(struct vcpu *vcpu)
 {
+	struct vm *vm = vcpu->vm;
 	int r;
 
+	/* CR0.PG stays 1 without unrestricted guest: with the guest's paging
+	 * off, the hardware walks the identity map instead. */
+	if (!vm->unrestricted_guest && !vm->identity_map_gpa && !(cr0_guest_view(vcpu) & VMX_CR0_PG))
+		return vcpu_fail(vcpu, VCPU_ENOTSUP, "without unrestricted guest, real mode and protected "
+				 "mode without paging run on an identity map: call vm_set_identity_map()");
 	if (realmode_active(vcpu))
 		return realmode_enter(vcpu, !vcpu->launched);
 	r = vcpu->vm->ops->enter(vcpu, !vcpu->launched);

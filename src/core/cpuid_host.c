@@ -1,11 +1,12 @@
 /*
- * libvcpu - the emulate backend's CPUID table: what the host processor
- * reports, leaf by leaf (subleaves where ECX selects one), as a start the
- * embedder may replace with vm_set_cpuid().
+ * libvcpu - a VM's CPUID table from the processor the library runs on,
+ * leaf by leaf (subleaves where ECX selects one): where the guest's CPUID
+ * is answered from the core's table (the emulate and raw VMX backends), a
+ * start the embedder may replace with vm_set_cpuid().
  */
 #include <cpuid.h>
 
-#include "emulate_internal.h"
+#include "core.h"
 
 /* Leaves whose ECX input selects a subleaf, and how many to take. */
 static unsigned subleaves(uint32_t leaf)
@@ -43,7 +44,7 @@ static void add_range(struct vcpu_cpuid_entry *t, unsigned *n, uint32_t first, u
 	}
 }
 
-int emulate_cpuid_load(struct vm *vm)
+int cpuid_load_host(struct vm *vm)
 {
 	struct vcpu_cpuid_entry table[VM_MAX_CPUID_ENTRIES];
 	unsigned n = 0, a, b, c, d;
