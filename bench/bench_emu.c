@@ -337,14 +337,14 @@ static void report(struct contender *cs, const struct program *full, const struc
 			continue;
 		}
 		printf("  %-10s %10.1f %9.2f ", c->name, run_ns[k] / 1e6, mips[k]);
-		if (k == PEER_LIBVCPU || !mips[PEER_LIBVCPU])
+		if (k == PEER_LIBVCPU || mips[PEER_LIBVCPU] <= 0)
 			printf("%11s", "-");
 		else
 			printf("%10.2fx", mips[PEER_LIBVCPU] / mips[k]);
 		printf("  ok %08x%s\n", fnv1a(c->result, RESULT_LEN),
 		       k == QEMU ? ", start-up subtracted" : "");
 	}
-	if (mips[PEER_LIBVCPU])
+	if (mips[PEER_LIBVCPU] > 0)
 		printf("  goal: libvcpu >= 100 MIPS, >= 4x libx86emu, ahead of QEMU TCG\n");
 }
 

@@ -57,7 +57,7 @@ static int port_sink(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned si
 	return 0;
 }
 
-static void die(const char *what, struct vcpu *vcpu, int r)
+static _Noreturn void die(const char *what, struct vcpu *vcpu, int r)
 {
 	fprintf(stderr, "bench_exit: %s: %s: %s\n", what, vcpu_error_name(r), vcpu ? vcpu_error_detail(vcpu) : "");
 	exit(1);

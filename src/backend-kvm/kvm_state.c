@@ -27,10 +27,15 @@ static const uint16_t msr_slots[] = {
 };
 #define NR_GROUP_MSRS (sizeof(group_msrs) / sizeof(group_msrs[0]))
 
+/* struct kvm_msrs with room for the group's entries; its header spelled
+ * out, since a struct ending in a flexible array cannot be a member. */
 struct kvm_msrs_buf {
-	struct kvm_msrs hdr;
+	uint32_t nmsrs;
+	uint32_t pad;
 	struct kvm_msr_entry entries[NR_GROUP_MSRS];
 };
+_Static_assert(offsetof(struct kvm_msrs_buf, entries) == offsetof(struct kvm_msrs, entries),
+	       "struct kvm_msrs_buf must lay out like struct kvm_msrs");
 
 /* The last copy of each group fetched from KVM (per VCPU, kept with the
  * backend data so the fields without slots round-trip). */
@@ -277,7 +282,7 @@ static int fetch_group(struct vcpu *vcpu, enum kvm_group group)
 	int r;
 
 	if (group == KVM_GROUP_MSRS) {
-		g->msrs.hdr.nmsrs = NR_GROUP_MSRS;
+		g->msrs.nmsrs = NR_GROUP_MSRS;
 		for (unsigned i = 0; i < NR_GROUP_MSRS; i++)
 			g->msrs.entries[i].index = group_msrs[i];
 	}

@@ -75,12 +75,12 @@ static const struct vmx_ec_family *const families[VMX_NR_CHECK_FAMILIES] = {
 	[VMX_CHECK_FAMILY_GUEST_PDPTE] = &vmx_ec_family_guest_pdpte,
 };
 
-const char *const vmx_ec_cr0_bit_names[64] = {
+vmx_ec_bit_names vmx_ec_cr0_bit_names = {
 	[0] = "PE", [1] = "MP", [2] = "EM", [3] = "TS", [4] = "ET", [5] = "NE",
 	[16] = "WP", [18] = "AM", [29] = "NW", [30] = "CD", [31] = "PG",
 };
 
-const char *const vmx_ec_cr4_bit_names[64] = {
+vmx_ec_bit_names vmx_ec_cr4_bit_names = {
 	[0] = "VME", [1] = "PVI", [2] = "TSD", [3] = "DE", [4] = "PSE", [5] = "PAE",
 	[6] = "MCE", [7] = "PGE", [8] = "PCE", [9] = "OSFXSR", [10] = "OSXMMEXCPT",
 	[11] = "UMIP", [12] = "LA57", [13] = "VMXE", [14] = "SMXE", [16] = "FSGSBASE",
@@ -191,7 +191,7 @@ bool vmx_ec_canonical(struct ec *c, uint64_t addr)
 	return (uint64_t)((int64_t)(addr << shift) >> shift) == addr;
 }
 
-const char *vmx_ec_bits(char *buf, size_t size, uint64_t mask, const char *const *names)
+const char *vmx_ec_bits(char *buf, size_t size, uint64_t mask, const vmx_ec_bit_names *names)
 {
 	size_t len = 0;
 	bool first = true;
@@ -203,7 +203,7 @@ const char *vmx_ec_bits(char *buf, size_t size, uint64_t mask, const char *const
 	n = fmt_snprintf(buf, size, "%s", (mask & (mask - 1)) ? "bits " : "bit ");
 	len = (size_t)n;
 	for (unsigned bit = 0; bit < 64 && len < size; bit++) {
-		const char *name = names ? names[bit] : NULL;
+		const char *name = names ? (*names)[bit] : NULL;
 
 		if (!(mask >> bit & 1))
 			continue;
@@ -329,7 +329,7 @@ uint32_t vmx_ec_injected_event(struct ec *c)
 
 int vmx_ec_check_fixed(struct ec *c, uint32_t field, const char *msr_prefix, uint64_t fixed0,
 		       uint64_t fixed1, uint64_t exempt, unsigned id0, unsigned id1,
-		       const char *const *names, const char *why)
+		       const vmx_ec_bit_names *names, const char *why)
 {
 	uint64_t v = vmx_ec_read(c, field);
 	uint64_t must1 = fixed0 & ~exempt, may1 = fixed1;

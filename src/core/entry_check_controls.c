@@ -228,7 +228,7 @@ static int exec_apic_access(struct ec *c)
 
 static int exec_apicv_tpr_shadow(struct ec *c)
 {
-	static const char *const names[32] = {
+	static vmx_ec_bit_names names = {
 		[4] = "virtualize x2APIC mode", [8] = "APIC-register virtualization",
 		[9] = "virtual-interrupt delivery",
 	};
@@ -241,7 +241,7 @@ static int exec_apicv_tpr_shadow(struct ec *c)
 		return 0;
 	return vmx_ec_fail(c, VMX_CHECK_EXEC_APICV_TPR_SHADOW, VMCS_SECONDARY_VM_EXEC_CONTROL,
 			   vmx_ec_proc2(c), "%s must be 0: \"use TPR shadow\" is off",
-			   vmx_ec_bits(bits, sizeof(bits), vmx_ec_proc2(c) & need_tpr, names));
+			   vmx_ec_bits(bits, sizeof(bits), vmx_ec_proc2(c) & need_tpr, &names));
 }
 
 static int exec_x2apic_apic_access(struct ec *c)
@@ -693,7 +693,7 @@ static int entry_msr_load(struct ec *c)
 
 static int entry_smm(struct ec *c)
 {
-	static const char *const names[32] = {
+	static vmx_ec_bit_names names = {
 		[10] = "entry to SMM", [11] = "deactivate dual-monitor treatment",
 	};
 	const uint32_t smm = VMX_VM_ENTRY_SMM | VMX_VM_ENTRY_DEACT_DUAL_MONITOR;
@@ -703,7 +703,7 @@ static int entry_smm(struct ec *c)
 		return 0;
 	return vmx_ec_fail(c, VMX_CHECK_ENTRY_SMM, VMCS_VM_ENTRY_CONTROLS, vmx_ec_entry(c),
 			   "%s must be 0 outside SMM",
-			   vmx_ec_bits(bits, sizeof(bits), vmx_ec_entry(c) & smm, names));
+			   vmx_ec_bits(bits, sizeof(bits), vmx_ec_entry(c) & smm, &names));
 }
 
 static const vmx_ec_check_fn entry_controls_checks[] = {

@@ -49,7 +49,7 @@ static int guest_cr0(struct ec *c)
 	return vmx_ec_check_fixed(c, VMCS_GUEST_CR0, "IA32_VMX_CR0", c->caps->cr0_fixed0,
 				  c->caps->cr0_fixed1, ug ? VMX_CR0_PE | VMX_CR0_PG : 0,
 				  VMX_CHECK_GUEST_CR0_FIXED0, VMX_CHECK_GUEST_CR0_FIXED1,
-				  vmx_ec_cr0_bit_names,
+				  &vmx_ec_cr0_bit_names,
 				  ug ? "; PE, PG exempt: unrestricted guest is on" :
 				       "; unrestricted guest is off");
 }
@@ -68,7 +68,7 @@ static int guest_cr4(struct ec *c)
 {
 	return vmx_ec_check_fixed(c, VMCS_GUEST_CR4, "IA32_VMX_CR4", c->caps->cr4_fixed0,
 				  c->caps->cr4_fixed1, 0, VMX_CHECK_GUEST_CR4_FIXED0,
-				  VMX_CHECK_GUEST_CR4_FIXED1, vmx_ec_cr4_bit_names, "");
+				  VMX_CHECK_GUEST_CR4_FIXED1, &vmx_ec_cr4_bit_names, "");
 }
 
 static int guest_cr4_cet(struct ec *c)

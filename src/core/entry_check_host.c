@@ -26,14 +26,14 @@ static int host_cr0(struct ec *c)
 {
 	return vmx_ec_check_fixed(c, VMCS_HOST_CR0, "IA32_VMX_CR0", c->caps->cr0_fixed0,
 				  c->caps->cr0_fixed1, 0, VMX_CHECK_HOST_CR0_FIXED0,
-				  VMX_CHECK_HOST_CR0_FIXED1, vmx_ec_cr0_bit_names, "");
+				  VMX_CHECK_HOST_CR0_FIXED1, &vmx_ec_cr0_bit_names, "");
 }
 
 static int host_cr4(struct ec *c)
 {
 	return vmx_ec_check_fixed(c, VMCS_HOST_CR4, "IA32_VMX_CR4", c->caps->cr4_fixed0,
 				  c->caps->cr4_fixed1, 0, VMX_CHECK_HOST_CR4_FIXED0,
-				  VMX_CHECK_HOST_CR4_FIXED1, vmx_ec_cr4_bit_names, "");
+				  VMX_CHECK_HOST_CR4_FIXED1, &vmx_ec_cr4_bit_names, "");
 }
 
 static int host_cr4_cet(struct ec *c)

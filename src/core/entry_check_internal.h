@@ -95,9 +95,10 @@ static inline uint64_t vmx_ec_above(uint64_t v, unsigned width)
 /*
  * Writes "bit 5 (NE)" or "bits 0 (PE), 31 (PG)" for the set bits of `mask`
  * into buf; names[i] may be NULL (or names itself NULL) to print the number
- * only. Returns buf.
+ * only. Returns buf. A table covers all 64 bits, so any mask can index it.
  */
-const char *vmx_ec_bits(char *buf, size_t size, uint64_t mask, const char *const *names);
+typedef const char *const vmx_ec_bit_names[64];
+const char *vmx_ec_bits(char *buf, size_t size, uint64_t mask, const vmx_ec_bit_names *names);
 
 /* A valid entry interruption-information field (bit 31 set), else 0. */
 uint32_t vmx_ec_injected_event(struct ec *c);
@@ -158,8 +159,8 @@ extern const struct vmx_ec_family vmx_ec_family_guest_pdpte;
 #define VMX_EC_PERF_GLOBAL_CTRL_RESERVED (~0x0001ffffffffffffull)
 
 /* Names of CR0 and CR4 bits, for messages (64 entries, NULL if unnamed). */
-extern const char *const vmx_ec_cr0_bit_names[64];
-extern const char *const vmx_ec_cr4_bit_names[64];
+extern vmx_ec_bit_names vmx_ec_cr0_bit_names;
+extern vmx_ec_bit_names vmx_ec_cr4_bit_names;
 
 /*
  * The "fixed" rules for CR0 and CR4: bits set in `fixed0` (less `exempt`)
@@ -168,7 +169,7 @@ extern const char *const vmx_ec_cr4_bit_names[64];
  */
 int vmx_ec_check_fixed(struct ec *c, uint32_t field, const char *msr_prefix, uint64_t fixed0,
 		       uint64_t fixed1, uint64_t exempt, unsigned id0, unsigned id1,
-		       const char *const *names, const char *why);
+		       const vmx_ec_bit_names *names, const char *why);
 
 /* `field` must not set any bit of `reserved`. */
 int vmx_ec_check_reserved(struct ec *c, unsigned id, uint32_t field, uint64_t reserved,

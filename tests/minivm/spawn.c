@@ -149,6 +149,7 @@ void run_minivm(struct run_result *r, const char *input, const char *const *args
 	close(err[1]);
 	pump(in[1], input, out[0], err[0], &ob, &eb, start + RUN_LIMIT_S, pid);
 	ck_assert_int_eq(waitpid(pid, &wstatus, 0), pid);
+	run_result_free(r);	/* a test may run minivm more than once into r */
 	r->seconds = now_s() - start;
 	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	r->out = ob.data;

@@ -19,7 +19,7 @@ extern const char *guest_dir;
 
 /* Run minivm with `args` (NULL-terminated, without argv[0]); `input` is
  * its stdin (NULL: empty, at end of file at once). Kills it after 60 s.
- * Fails the test if it cannot be run. */
+ * Fails the test if it cannot be run. Frees what r held before. */
 void run_minivm(struct run_result *r, const char *input, const char *const *args);
 void run_result_free(struct run_result *r);
 

@@ -100,7 +100,7 @@ END_TEST
  * instruction emulator runs it. */
 START_TEST(demo_prints_the_same_on_kvm_and_the_emulator)
 {
-	struct run_result emulated;
+	struct run_result emulated = { 0 };
 
 	run_minivm(&r, NULL, ARGS(NULL));
 	assert_status(&r, 0);
