@@ -2,8 +2,13 @@
 # libvcpu developer entry point.
 #   ./dev.sh run     install what is missing, build, run minivm on its
 #                    built-in guest (on /dev/kvm)
-#   ./dev.sh test    install what is missing, build, run every test; prints
-#                    "N passed, N failed, N skipped" and fails if any failed
+#   ./dev.sh test    install what is missing, build, run every test: the
+#                    suite in a GCC build, again in a clang ASan+UBSan build,
+#                    then each fuzzer for LIBVCPU_FUZZ_SECONDS (default 60);
+#                    prints "N passed, N failed, N skipped" for all of it and
+#                    fails if any failed
+#   ./dev.sh fuzz [SECONDS]
+#                    only the fuzzers, each for SECONDS (default 600)
 #   ./dev.sh bench   build and run the benchmarks (bench/): the exit path on
 #                    the mock, KVM against a hand-written loop, minivm
 #                    against qemu -M microvm, and the emulator against
@@ -12,8 +17,11 @@
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="meson ninja-build gcc pkg-config check python3 nasm libcapstone-dev zlib1g-dev bochs bochsbios vgabios"
+PACKAGES="meson ninja-build gcc pkg-config check python3 nasm libcapstone-dev zlib1g-dev bochs bochsbios vgabios clang libclang-rt-14-dev"
 BUILD=${BUILD:-build}
+# The sanitizer build: clang, ASan and UBSan stopping at the first report,
+# libFuzzer's coverage and the fuzzers.
+SAN_BUILD=${SAN_BUILD:-build-asan}
 
 install_deps() {
 	missing=""
@@ -38,6 +46,23 @@ build() {
 	ninja -C "$BUILD" >/dev/null
 }
 
+build_sanitized() {
+	[ -f "$SAN_BUILD/build.ninja" ] || CC=clang meson setup "$SAN_BUILD" \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=all \
+		-Dminivm_static=false -Dfuzz=true >/dev/null
+	ninja -C "$SAN_BUILD" >/dev/null
+}
+
+# meson test, its log kept as $2 (each run overwrites testlog.json).
+run_tests() {
+	dir=$1 log=$2
+	shift 2
+	rc=0
+	meson test -C "$dir" --print-errorlogs "$@" >"$log.txt" 2>&1 || rc=$?
+	cp "$dir/meson-logs/testlog.json" "$log"
+	return $rc
+}
+
 case "${1:-}" in
 run)
 	build
@@ -45,9 +70,23 @@ run)
 	;;
 test)
 	build
+	build_sanitized
 	status=0
-	meson test -C "$BUILD" --print-errorlogs >/dev/null || status=$?
-	python3 scripts/test_summary.py "$BUILD/meson-logs/testlog.json"
+	run_tests "$BUILD" "$BUILD/testlog-gcc.json" || status=1
+	run_tests "$SAN_BUILD" "$SAN_BUILD/testlog-asan.json" --no-suite fuzz || status=1
+	# Alone, so no other test competes with them for the CPUs.
+	run_tests "$SAN_BUILD" "$SAN_BUILD/testlog-fuzz.json" --suite fuzz || status=1
+	python3 scripts/test_summary.py "gcc=$BUILD/testlog-gcc.json" \
+		"asan+ubsan=$SAN_BUILD/testlog-asan.json" "fuzz=$SAN_BUILD/testlog-fuzz.json" || status=1
+	[ $status -eq 0 ] || echo "dev.sh: failures; the logs are $BUILD/testlog-gcc.json.txt, $SAN_BUILD/testlog-*.json.txt"
+	exit $status
+	;;
+fuzz)
+	build
+	build_sanitized
+	status=0
+	LIBVCPU_FUZZ_SECONDS=${2:-600} run_tests "$SAN_BUILD" "$SAN_BUILD/testlog-fuzz.json" --suite fuzz || status=1
+	python3 scripts/test_summary.py "fuzz=$SAN_BUILD/testlog-fuzz.json" || status=1
 	exit $status
 	;;
 bench)
@@ -72,7 +111,7 @@ bench)
 	done
 	;;
 *)
-	echo "usage: $0 run|test|bench" >&2
+	echo "usage: $0 run|test|fuzz [SECONDS]|bench" >&2
 	exit 2
 	;;
 esac
