@@ -58,8 +58,10 @@ run_tests() {
 	dir=$1 log=$2
 	shift 2
 	rc=0
+	rm -f "$dir/meson-logs/testlog.json"
 	meson test -C "$dir" --print-errorlogs "$@" >"$log.txt" 2>&1 || rc=$?
-	cp "$dir/meson-logs/testlog.json" "$log"
+	# No log at all: no test was selected, which is a failure too.
+	cp "$dir/meson-logs/testlog.json" "$log" || { : >"$log"; rc=1; }
 	return $rc
 }
 

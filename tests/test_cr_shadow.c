@@ -308,6 +308,7 @@ START_TEST(paging_callback_error_fails_the_run_not_the_guest)
 	vm_set_callbacks(f.vm, &cb, NULL);
 	push_exit_regs(f.vcpu, VMX_EXIT_REASON_CR_ACCESS, mov_cr(0, true, VCPU_REG_RAX), 3, 1, regs);
 	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_ENOMEM);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "paging callback"));
 	injected_vector(&n);
 	ck_assert_uint_eq(n, 0);
 }

@@ -302,6 +302,23 @@ START_TEST(single_step_trap_after_one_instruction)
 END_TEST
 
 /* MOV SS holds the trap back to the end of the next instruction. */
+/* The trap comes after the instruction retired: when its delivery fails
+ * on a callback's error, the instruction stays done (emulate.h). */
+START_TEST(single_step_trap_delivery_error_leaves_the_instruction_done)
+{
+	CODE(0x10, 0x40);				/* inc ax */
+	set_reg(VCPU_REG_RFLAGS, FL_TF | 0x2);
+	set_field(VMCS_GUEST_IDTR_BASE, 0x200000);	/* the IVT past RAM */
+	host.fail = VCPU_EFAULT;
+	host.fail_phys = 0x200004;			/* vector 1's entry */
+	ck_assert_int_eq(emu_step(e, &st), VCPU_EFAULT);
+	ck_assert_uint_eq(ereg(VCPU_REG_RAX), 1);
+	ck_assert_uint_eq(ereg(VCPU_REG_RIP), 0x11);
+	ck_assert_uint_eq(selector(CS), CODE_SEG);
+	ck_assert_uint_eq(ereg(VCPU_REG_RSP), STACK_TOP);
+}
+END_TEST
+
 START_TEST(single_step_trap_waits_one_more_instruction_after_mov_ss)
 {
 	CODE(0x10, 0x8e, 0xd0, 0x90, 0x90);
@@ -366,6 +383,33 @@ START_TEST(a20_gate_wraps_at_one_megabyte)
 	set_reg(VCPU_REG_RIP, 0x410);
 	step();
 	ck_assert_uint_eq(ereg(VCPU_REG_RAX), 0x10);
+}
+END_TEST
+
+/* An IVT entry across the 1 MiB fold (A20 off) or the 4 GiB wrap is read
+ * a byte at a time, each byte where its own address leads. */
+START_TEST(ivt_entry_across_the_a20_fold_or_4g_wrap)
+{
+	CODE(0x10, 0xcd, 0x00, 0xcd, 0x00);	/* int 0; int 0 */
+	wr16(0xffffe, 0x1234);			/* the offset below 1 MiB */
+	wr16(0x100000, 0x0700);			/* a segment the A20 gate hides */
+	wr16(0, 0x0600);			/* the segment at 0 it reveals */
+	set_field(VMCS_GUEST_IDTR_BASE, 0xffffe);
+	emu_set_a20(e, false);
+	step();
+	ck_assert_uint_eq(selector(CS), 0x0600);
+	ck_assert_uint_eq(ereg(VCPU_REG_RIP), 0x1234);
+
+	/* 0xFFFFFFFE: the offset from the callbacks (all ones), the segment at 0. */
+	emu_set_a20(e, true);
+	load_seg(CS, CODE_SEG);
+	set_reg(VCPU_REG_RIP, 0x12);
+	set_field(VMCS_GUEST_IDTR_BASE, 0xfffffffe);
+	step();
+	ck_assert_uint_eq(selector(CS), 0x0600);
+	ck_assert_uint_eq(ereg(VCPU_REG_RIP), 0xffff);
+	ck_assert_uint_eq(host.read_phys, 0xfffffffe);
+	ck_assert_uint_eq(host.read_len, 2);
 }
 END_TEST
 
@@ -528,6 +572,37 @@ START_TEST(a_write_straddling_the_window_is_all_or_nothing)
 }
 END_TEST
 
+/* Code in the last bytes of memory: the fetch reads ahead into what the
+ * callback refuses, which matters only to an instruction that needs it. */
+START_TEST(instruction_in_the_last_bytes_of_memory_runs)
+{
+	fixture_start(0x10000, &host_ops);
+	host.fail = VCPU_EFAULT;
+	host.fail_phys = 0x10000;
+	load_seg(CS, 0x0fff);
+	ram[0xfffe] = 0x40;			/* inc ax; inc ax at 0xFFFE */
+	ram[0xffff] = 0x40;
+	emu_flush_code(e);
+	set_reg(VCPU_REG_RIP, 0x0e);
+	ck_assert_int_eq(step(), EMU_STOP_STEP);
+	ck_assert_int_eq(step(), EMU_STOP_STEP);
+	ck_assert_uint_eq(ereg(VCPU_REG_RAX), 2);
+	ram[0xffff] = 0xb8;			/* mov ax, imm16: the immediate is not there */
+	emu_flush_code(e);
+	set_reg(VCPU_REG_RIP, 0x0f);
+	ck_assert_int_eq(emu_step(e, &st), VCPU_EFAULT);
+	ck_assert_uint_eq(ereg(VCPU_REG_RIP), 0x0f);
+	/* Cut short by CS's limit first: #GP, whatever lies past it. */
+	emu_set_intercepts(e, 0, ~0u);
+	load_seg(CS, 0);
+	ram[0xffff] = 0x8b;			/* mov ax, [bx]: its ModRM past the limit */
+	emu_flush_code(e);
+	set_reg(VCPU_REG_RIP, 0xffff);
+	step();
+	expect_exception(13, false, 0);
+}
+END_TEST
+
 START_TEST(without_callbacks_memory_reads_ones_and_drops_writes)
 {
 	fixture_start(0x10000, &no_ops);
@@ -659,15 +734,18 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, fault_while_delivering_a_double_fault_is_a_triple_fault);
 	tcase_add_test(tc, stack_wrap_while_delivering_double_then_triple_faults);
 	tcase_add_test(tc, single_step_trap_after_one_instruction);
+	tcase_add_test(tc, single_step_trap_delivery_error_leaves_the_instruction_done);
 	tcase_add_test(tc, single_step_trap_waits_one_more_instruction_after_mov_ss);
 	tcase_add_test(tc, sti_and_mov_ss_shadows_are_visible);
 	tcase_add_test(tc, a20_gate_wraps_at_one_megabyte);
+	tcase_add_test(tc, ivt_entry_across_the_a20_fold_or_4g_wrap);
 	tcase_add_test(tc, code_overwritten_by_a_store_is_decoded_again);
 	tcase_add_test(tc, code_overwritten_by_rep_movsb_is_decoded_again);
 	tcase_add_test(tc, flush_code_after_a_host_write);
 	tcase_add_test(tc, memory_outside_the_window_goes_to_the_callbacks);
 	tcase_add_test(tc, callback_errors_stop_with_the_state_unchanged);
 	tcase_add_test(tc, a_write_straddling_the_window_is_all_or_nothing);
+	tcase_add_test(tc, instruction_in_the_last_bytes_of_memory_runs);
 	tcase_add_test(tc, without_callbacks_memory_reads_ones_and_drops_writes);
 	tcase_add_test(tc, undecodable_bytes_raise_ud);
 	tcase_add_test(tc, unimplemented_instruction_is_an_error_with_no_state_change);

@@ -173,6 +173,44 @@ START_TEST(bad_vectors_are_refused)
 }
 END_TEST
 
+START_TEST(error_codes_wider_than_16_bits_are_refused)
+{
+	struct vcpu_mock_event ev;
+
+	/* VM entry would refuse it (SDM 26.2.1.3): refused when queued. */
+	ck_assert_int_eq(vcpu_inject_exception(f.vcpu, VMX_VECTOR_GP, 0x10000), VCPU_EINVAL);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "31:16"));
+	/* A vector without an error code ignores it. */
+	ck_assert_int_eq(vcpu_inject_exception(f.vcpu, VMX_VECTOR_UD, 0x10000), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok(f.vcpu);
+	ck_assert_uint_eq(injected(&ev, 1), 1);
+	ck_assert_uint_eq(ev.intr_info, vmx_intr_info_make(VMX_VECTOR_UD, VMX_INTR_TYPE_HARD_EXCEPTION, false));
+}
+END_TEST
+
+START_TEST(impossible_event_information_cannot_be_scripted)
+{
+	static const struct { uint32_t info, code; } bad[] = {
+		{ 0x80000858u, 0 },		/* external interrupt with an error code */
+		{ 0x80000b0du, 0x10000 },	/* #GP with a 32-bit error code */
+		{ 0x80000b06u, 0 },		/* #UD with an error code */
+		{ 0x8000030du, 0 },		/* #GP without one, in protected mode */
+		{ 0x80000203u, 0 },		/* NMI as vector 3 */
+		{ 0x80000140u, 0 },		/* reserved type 1 */
+	};
+	struct vcpu_mock_exit e = { .exit = { .reason = VMX_EXIT_REASON_HLT, .instruction_len = 1 } };
+
+	/* The processor records only events it could deliver; re-injected,
+	 * anything else would fail VM entry. */
+	e.exit.idt_vectoring_info = bad[_i].info;
+	e.exit.idt_vectoring_error_code = bad[_i].code;
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_ESCRIPT);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "interruption information"));
+}
+END_TEST
+
 static int resume(struct vcpu *vcpu, const struct vmx_exit *exit, void *opaque)
 {
 	(void)vcpu;
@@ -353,6 +391,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, nmi_waits_for_the_nmi_window);
 	tcase_add_test(tc, exception_error_code_only_in_protected_mode);
 	tcase_add_test(tc, bad_vectors_are_refused);
+	tcase_add_test(tc, error_codes_wider_than_16_bits_are_refused);
+	tcase_add_loop_test(tc, impossible_event_information_cannot_be_scripted, 0, 6);
 	tcase_add_test(tc, event_cut_off_by_an_exit_is_reinjected);
 	tcase_add_test(tc, sti_hlt_with_an_interrupt_pending_does_not_sleep);
 	tcase_add_test(tc, nmi_in_an_sti_shadow_takes_the_interrupt_window);

@@ -319,9 +319,108 @@ START_TEST(handler_error_ends_the_run_with_that_error)
 	ck_assert_int_eq(vm_set_exit_handler(f.vm, VMX_EXIT_REASON_CPUID, failing_handler, NULL), 0);
 	push_exit(f.vcpu, VMX_EXIT_REASON_CPUID, 0, 2);
 	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_ENODEV);
+	/* The handler said nothing: the core names the exit it failed on. */
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "CPUID"));
 	struct vcpu_booking b;
 	vcpu_get_booking(f.vcpu, &b);
 	ck_assert_int_eq(b.state, VCPU_STATE_RUNNABLE);
+}
+END_TEST
+
+static int failing_hypercall(void *opaque, struct vcpu *vcpu)
+{
+	(void)opaque;
+	(void)vcpu;
+	return VCPU_EINVAL;
+}
+
+static int failing_page_fault(void *opaque, struct vcpu *vcpu, uint64_t address, uint32_t code)
+{
+	(void)opaque;
+	(void)vcpu;
+	(void)address;
+	(void)code;
+	return VCPU_ENOMEM;
+}
+
+START_TEST(a_failing_callback_is_named_in_the_detail)
+{
+	struct vm_callbacks cb = { .hypercall = failing_hypercall, .page_fault = failing_page_fault };
+	struct vcpu_mock_exit pf = { .exit = {
+		.reason = VMX_EXIT_REASON_EXCEPTION_NMI, .qualification = 0xdead000,
+		.intr_info = vmx_intr_info_make(VMX_VECTOR_PF, VMX_INTR_TYPE_HARD_EXCEPTION, true) } };
+
+	vm_set_callbacks(f.vm, &cb, NULL);
+	push_exit(f.vcpu, VMX_EXIT_REASON_VMCALL, 0, 3);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_EINVAL);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "hypercall callback"));
+	ck_assert_int_eq(vcpu_set_exception_intercept(f.vcpu, VMX_VECTOR_PF, true), 0);
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &pf), 0);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_ENOMEM);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "page-fault callback"));
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "0xdead000"));
+}
+END_TEST
+
+static unsigned mmio_calls;
+
+static int count_mmio(void *opaque, struct vcpu *vcpu, uint64_t gpa, unsigned size, bool write, void *data)
+{
+	(void)opaque;
+	(void)vcpu;
+	(void)gpa;
+	(void)size;
+	(void)write;
+	(void)data;
+	mmio_calls++;
+	return 0;
+}
+
+START_TEST(mmio_exit_for_guest_ram_is_refused)
+{
+	static uint8_t page[4096] __attribute__((aligned(4096)));
+	struct vm_callbacks cb = { .mmio = count_mmio };
+	uint32_t value = 0;
+	struct vcpu_mock_exit e = { .exit = {
+		.reason = VMX_EXIT_REASON_EPT_VIOLATION, .qualification = 2, .guest_physical_address = 0x10,
+		.data = &value, .data_count = 1, .data_size = 4 } };
+
+	/* A backend that reports MMIO where guest RAM is is confused: the
+	 * device model never sees RAM addresses. */
+	ck_assert_int_eq(vm_add_memory(f.vm, 0, sizeof(page), page), 0);
+	vm_set_callbacks(f.vm, &cb, NULL);
+	mmio_calls = 0;
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_EBACKEND);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "guest RAM"));
+	ck_assert_uint_eq(mmio_calls, 0);
+	/* Just past the page it is MMIO. */
+	e.exit.guest_physical_address = sizeof(page);
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok(f.vcpu);
+	ck_assert_uint_eq(mmio_calls, 1);
+}
+END_TEST
+
+START_TEST(scripted_entry_failure_keeps_the_launch_state)
+{
+	struct vcpu_mock_exit e = {
+		.exit = { .reason = VMX_EXIT_REASON_INVALID_STATE | VMX_EXIT_REASON_FAILED_VMENTRY },
+		.unchecked = true,
+	};
+	struct vcpu_booking b;
+
+	/* Delivered as scripted, it still fails like an entry: nothing
+	 * launched, so the next entry is a VMLAUNCH that the mock accepts. */
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_EENTRY_GUEST);
+	vcpu_get_booking(f.vcpu, &b);
+	ck_assert(!b.launched);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	run_ok(f.vcpu);
+	vcpu_get_booking(f.vcpu, &b);
+	ck_assert(b.launched);
 }
 END_TEST
 
@@ -635,6 +734,25 @@ START_TEST(debug_exception_is_reflected_with_its_dr6_conditions)
 }
 END_TEST
 
+START_TEST(exception_exit_without_valid_information_is_refused)
+{
+	struct pf_log log = { .answer = 1 };
+	struct vm_callbacks cb = { .page_fault = on_page_fault };
+	struct vcpu_mock_exit e = {
+		.exit = { .reason = VMX_EXIT_REASON_EXCEPTION_NMI, .qualification = 0x1000,
+			  .intr_info = hw_exception(VMX_VECTOR_PF, true) & ~VMX_INTR_INFO_VALID_MASK },
+		.unchecked = true,
+	};
+
+	/* Valid bit clear: nothing to reflect, and no #PF to hand over. */
+	vm_set_callbacks(f.vm, &cb, &log);
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_EUNHANDLED_EXIT);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "without valid interruption information"));
+	ck_assert_uint_eq(log.calls, 0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("exits");
@@ -658,6 +776,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, triple_fault_is_an_error_never_a_loop);
 	tcase_add_test(tc, embedder_handler_overrides_and_can_call_the_default);
 	tcase_add_test(tc, handler_error_ends_the_run_with_that_error);
+	tcase_add_test(tc, a_failing_callback_is_named_in_the_detail);
+	tcase_add_test(tc, mmio_exit_for_guest_ram_is_refused);
+	tcase_add_test(tc, scripted_entry_failure_keeps_the_launch_state);
+	tcase_add_test(tc, exception_exit_without_valid_information_is_refused);
 	tcase_add_test(tc, xsetbv_sets_xcr0_or_raises_gp);
 	tcase_add_test(tc, page_fault_goes_to_memory_then_is_reflected_with_cr2);
 	tcase_add_test(tc, exception_not_in_the_bitmap_cannot_exit);

@@ -1,7 +1,9 @@
 /* The KVM backend on the real /dev/kvm: small real-mode guests (tests/guests,
  * assembled at build time) and what the core sees of them. Skipped (exit
  * 77) where /dev/kvm cannot be opened. */
+#define _GNU_SOURCE	/* sched_getaffinity, CPU_COUNT */
 #include <cpuid.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -494,6 +496,46 @@ START_TEST(missing_device_is_enotsup_with_the_path)
 }
 END_TEST
 
+/* KVM keeps the VMCS: migrating a VCPU moves the thread that runs it. */
+START_TEST(migration_pins_the_running_thread_to_the_target_cpu)
+{
+	struct vm *vm;
+	struct vcpu *vcpu;
+	struct vcpu_booking b;
+	struct vcpu_kvm_stats st;
+	uint8_t *ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	ck_assert_ptr_ne(ram, MAP_FAILED);
+	ram[0x7c00] = ram[0x7c01] = 0xf4;	/* hlt; hlt */
+	ck_assert_int_eq(vm_create(&(struct vm_options){ .backend = "kvm", .nr_pcpus = 2 }, &vm), 0);
+	ck_assert_int_eq(vm_add_memory(vm, 0, RAM_SIZE, ram), 0);
+	ck_assert_int_eq(vcpu_create(vm, 0, &vcpu), 0);
+	ck_assert_int_eq(vcpu_vmwrite(vcpu, VMCS_GUEST_CS_SELECTOR, 0), 0);
+	ck_assert_int_eq(vcpu_vmwrite(vcpu, VMCS_GUEST_CS_BASE, 0), 0);
+	ck_assert_int_eq(vcpu_set_reg(vcpu, VCPU_REG_RIP, 0x7c00), 0);
+	run_ok(vcpu);
+	ck_assert_int_eq(vcpu_kvm_pinned_cpu(vcpu), -1);
+	ck_assert_int_eq(vcpu_migrate(vcpu, 1), 0);
+	run_ok(vcpu);
+	ck_assert_uint_eq(reg(vcpu, VCPU_REG_RIP), 0x7c02);
+	ck_assert_int_eq(vcpu_kvm_pinned_cpu(vcpu), 1);
+	ck_assert_int_eq(vcpu_kvm_stats(vcpu, &st), 0);
+	ck_assert_uint_eq(st.thread_moves, 1);
+	vcpu_get_booking(vcpu, &b);
+	ck_assert_uint_eq(b.migrations, 1);
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(set), &set), 0);
+	ck_assert_int_eq(CPU_COUNT(&set), 1);
+	ck_assert(CPU_ISSET(1 % online, &set));
+	/* KVM keeps pause-loop exiting in its kernel module. */
+	ck_assert_int_eq(vcpu_set_pause_loop_exiting(vcpu, 128, 4096), VCPU_ENOTSUP);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(vcpu), "KVM"));
+	ck_assert_int_eq(vm_destroy(vm), 0);
+	munmap(ram, RAM_SIZE);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("kvm");
@@ -518,6 +560,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, lazy_state_makes_no_ioctls_per_io_exit);
 	tcase_add_test(tc, register_writes_reach_the_guest);
 	tcase_add_test(tc, missing_device_is_enotsup_with_the_path);
+	tcase_add_test(tc, migration_pins_the_running_thread_to_the_target_cpu);
 	suite_add_tcase(s, tc);
 	return s;
 }

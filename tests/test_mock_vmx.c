@@ -130,6 +130,81 @@ START_TEST(vmclear_behind_the_cores_back_makes_its_resume_fail)
 }
 END_TEST
 
+START_TEST(failed_guest_entry_records_reason_33_and_stays_clear)
+{
+	struct vmx_entry_failure fail;
+	uint64_t hpa = programmed_vmcs(), reason, qual;
+
+	ck_assert_int_eq(vm_mock_vmptrld(f.vm, 1, hpa), 0);
+	ck_assert_int_eq(vm_mock_vmwrite(f.vm, 1, VMCS_VMCS_LINK_POINTER, 0xfff), 0);
+	ck_assert_int_eq(vm_mock_vmenter(f.vm, 1, true, &fail), VCPU_EENTRY_GUEST);
+	ck_assert_str_eq(fail.name, "guest-vmcs-link-pointer");
+	/* SDM 26.7: the exit reason (bit 31 set) and qualification are
+	 * recorded in the VMCS; the launch state stays clear. */
+	ck_assert_int_eq(vm_mock_vmread(f.vm, 1, VMCS_VM_EXIT_REASON, &reason), 0);
+	ck_assert_uint_eq(reason, VMX_EXIT_REASON_INVALID_STATE | VMX_EXIT_REASON_FAILED_VMENTRY);
+	ck_assert_int_eq(vm_mock_vmread(f.vm, 1, VMCS_EXIT_QUALIFICATION, &qual), 0);
+	ck_assert_uint_eq(qual, VMX_ENTRY_FAIL_VMCS_LINK_PTR);
+	ck_assert_int_eq(vm_mock_vmenter(f.vm, 1, false, &fail), VCPU_EVMX_INSN);
+	ck_assert_uint_eq(vm_mock_insn_error(f.vm, 1), VMX_INSN_ERR_VMRESUME_NONLAUNCHED_VMCS);
+}
+END_TEST
+
+START_TEST(shadow_vmcs_needs_vmcs_shadowing)
+{
+	uint64_t hpa;
+
+	/* Penryn has no VMCS shadowing: bit 31 makes the revision wrong. */
+	ck_assert_int_eq(vm_mock_alloc_vmcs(f.vm, &hpa), 0);
+	ck_assert_int_eq(vm_mock_set_revision(f.vm, hpa, (uint32_t)(vm_caps(f.vm)->basic & 0x7fffffff) | 1u << 31),
+			 0);
+	ck_assert_int_eq(vm_mock_vmptrld(f.vm, 0, hpa), VCPU_EVMX_INSN);
+	ck_assert_uint_eq(vm_mock_insn_error(f.vm, 0), VMX_INSN_ERR_VMPTRLD_INCORRECT_VMCS_REVISION_ID);
+}
+END_TEST
+
+START_TEST(shadow_vmcs_loads_reads_and_writes_but_never_enters)
+{
+	struct fixture m;
+	struct vmx_entry_failure fail;
+	uint64_t hpa, v;
+
+	/* SDM VMPTRLD: bit 31 of the revision id is the shadow-VMCS
+	 * indicator, accepted where VMCS shadowing exists; VM entry with a
+	 * shadow VMCS current is VMfailInvalid (SDM 26.1). */
+	fixture_init(&m, "modern", 2);
+	ck_assert_int_eq(vm_mock_alloc_vmcs(m.vm, &hpa), 0);
+	ck_assert_int_eq(vm_mock_set_revision(m.vm, hpa, (uint32_t)(vm_caps(m.vm)->basic & 0x7fffffff) | 1u << 31),
+			 0);
+	ck_assert_int_eq(vm_mock_vmptrld(m.vm, 1, hpa), 0);
+	ck_assert_int_eq(vm_mock_vmwrite(m.vm, 1, VMCS_GUEST_RIP, 0x1234), 0);
+	ck_assert_int_eq(vm_mock_vmread(m.vm, 1, VMCS_GUEST_RIP, &v), 0);
+	ck_assert_uint_eq(v, 0x1234);
+	ck_assert_int_eq(vm_mock_vmenter(m.vm, 1, true, &fail), VCPU_EVMFAIL_INVALID);
+	ck_assert_uint_eq(vm_mock_insn_error(m.vm, 1), 0);
+	fixture_fini(&m);
+}
+END_TEST
+
+START_TEST(guest_state_changed_behind_the_cores_back_still_names_the_check)
+{
+	const struct vmx_entry_failure *fail;
+
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	ck_assert_msg(vcpu_run(f.vcpu) == 0, "%s", vcpu_error_detail(f.vcpu));
+	/* CS not present, in the mock's copy only: the core's copy passes
+	 * its checks, so the mock's failed check is the one to report. */
+	ck_assert_int_eq(vm_mock_vmwrite(f.vm, 0, VMCS_GUEST_CS_AR_BYTES, 0xc01b), 0);
+	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 0x30), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_EENTRY_GUEST);
+	fail = vcpu_entry_failure(f.vcpu);
+	ck_assert_ptr_nonnull(fail);
+	ck_assert_str_eq(fail->name, "guest-segment-present");
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), fail->name));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("mock_vmx");
@@ -143,6 +218,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, launch_state_sequencing);
 	tcase_add_test(tc, vmptrld_of_a_vmcs_active_elsewhere_is_refused);
 	tcase_add_test(tc, vmclear_behind_the_cores_back_makes_its_resume_fail);
+	tcase_add_test(tc, failed_guest_entry_records_reason_33_and_stays_clear);
+	tcase_add_test(tc, shadow_vmcs_needs_vmcs_shadowing);
+	tcase_add_test(tc, shadow_vmcs_loads_reads_and_writes_but_never_enters);
+	tcase_add_test(tc, guest_state_changed_behind_the_cores_back_still_names_the_check);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -280,7 +280,7 @@ END_TEST
 
 START_TEST(test_error_name_of_unknown_codes)
 {
-	static const int rows[] = { 1, 3, -14, -19, -28, -35, -51, -999, INT_MIN, INT_MAX };
+	static const int rows[] = { 1, 3, -15, -19, -28, -35, -51, -999, INT_MIN, INT_MAX };
 
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
 		const char *msg = vcpu_strerror(rows[i]);

@@ -292,6 +292,45 @@ START_TEST(an_exception_the_embedder_intercepts_is_its_exit)
 }
 END_TEST
 
+START_TEST(an_exception_exit_the_bitmap_cannot_name_goes_to_the_handlers)
+{
+	static const uint8_t code[] = { 0xf4 };
+	struct vcpu_mock_exit e = {
+		.exit = {
+			.reason = VMX_EXIT_REASON_EXCEPTION_NMI,
+			.intr_info = vmx_intr_info_make(0xbb, VMX_INTR_TYPE_HARD_EXCEPTION, false),
+		},
+		.unchecked = true,
+	};
+
+	/* Vector 187 is beyond the 32-bit exception bitmap: not a VM86 fault
+	 * for the core to take, but an exit for the handlers. */
+	boot(code, sizeof(code));
+	vm_set_exit_handler(f.vm, VMX_EXIT_REASON_EXCEPTION_NMI, count_exception, NULL);
+	embedder_saw = 0;
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
+	run_ok(f.vcpu);
+	ck_assert_uint_eq(embedder_saw, 0xbb);
+	shutdown();
+}
+END_TEST
+
+START_TEST(rflags_vm_in_real_mode_is_refused_by_name)
+{
+	static const uint8_t code[] = { 0xf4 };
+
+	/* Only the core puts a real-mode guest in VM86 form; an embedder's
+	 * RFLAGS.VM with CR0.PE clear would have every event bounce. */
+	boot(code, sizeof(code));
+	ck_assert_int_eq(vcpu_set_reg(f.vcpu, VCPU_REG_RFLAGS, VMX_RFLAGS_FIXED1 | VMX_RFLAGS_VM), 0);
+	ck_assert_int_eq(vcpu_inject_nmi(f.vcpu), 0);
+	push_exit(f.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_EGUEST_STATE);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "VM set"));
+	shutdown();
+}
+END_TEST
+
 START_TEST(without_an_identity_map_real_mode_is_refused_by_name)
 {
 	struct vm_options opts = { .backend = "mock", .caps = vcpu_mock_profile("no-ug") };
@@ -321,6 +360,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, a_fault_in_vm86_goes_to_the_guests_ivt);
 	tcase_add_test(tc, int3_in_vm86_returns_past_itself);
 	tcase_add_test(tc, an_exception_the_embedder_intercepts_is_its_exit);
+	tcase_add_test(tc, an_exception_exit_the_bitmap_cannot_name_goes_to_the_handlers);
+	tcase_add_test(tc, rflags_vm_in_real_mode_is_refused_by_name);
 	tcase_add_test(tc, without_an_identity_map_real_mode_is_refused_by_name);
 	suite_add_tcase(s, tc);
 	return s;

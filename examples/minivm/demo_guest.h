@@ -1,7 +1,7 @@
 /*
- * minivm - the built-in demo guest: guest/demo.asm, assembled by nasm at
- * build time and turned into a C array by bin2c.py (demo_guest.c in the
- * build directory).
+ * minivm - the built-in guests: guest/demo.asm and guest/smp.asm, assembled
+ * by nasm at build time and turned into C arrays by bin2c.py (demo_guest.c
+ * and smp_guest.c in the build directory).
  */
 #ifndef MINIVM_DEMO_GUEST_H
 #define MINIVM_DEMO_GUEST_H
@@ -10,5 +10,8 @@
 
 extern const unsigned char minivm_demo_guest[];
 extern const size_t minivm_demo_guest_size;
+
+extern const unsigned char minivm_smp_guest[];
+extern const size_t minivm_smp_guest_size;
 
 #endif

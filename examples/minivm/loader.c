@@ -6,6 +6,11 @@
  * sector: CS:IP = 0000:7C00, DL = 0x80 (the boot drive), SS:SP = 0000:7C00.
  * A Multiboot kernel starts in flat 32-bit protected mode with the
  * registers the Multiboot spec (section 3.2) prescribes.
+ *
+ * With --smp N every VCPU starts there, in the same state, with ECX = N:
+ * minivm has no local APIC to send INIT/SIPI through, so a guest tells its
+ * processors apart by the initial APIC ID in CPUID.1:EBX[31:24] (the VCPU's
+ * id; VCPU 0 is the bootstrap processor) and holds the others back itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -293,18 +298,32 @@ static int boot_protected_mode(const struct image *img, struct vcpu *vcpu, uint3
 	return r ? r : set_regs(vcpu, rv, sizeof(rv) / sizeof(rv[0]), err, errlen);
 }
 
+int image_boot(const struct image *img, const struct load_options *o, struct vm *vm,
+	       struct vcpu *vcpu, char *err, size_t errlen)
+{
+	const uint64_t rv[][2] = { { VCPU_REG_RCX, o->smp } };
+	uint32_t ebx, gdt_base;
+	int r;
+
+	if (img->kind == IMAGE_FLAT) {
+		r = boot_real_mode(img, vcpu, err, errlen);
+	} else {
+		/* The same information again: it is where the first VCPU's EBX points. */
+		r = multiboot_write_info(img, o, vm, &ebx, &gdt_base, err, errlen);
+		if (!r)
+			r = boot_protected_mode(img, vcpu, ebx, gdt_base, err, errlen);
+	}
+	if (r || !o->smp)
+		return r;
+	return set_regs(vcpu, rv, 1, err, errlen);
+}
+
 int image_load(const struct image *img, const struct load_options *o, struct vm *vm,
 	       struct vcpu *vcpu, char *err, size_t errlen)
 {
-	uint32_t ebx, gdt_base;
 	int r = load_segments(img, vm, err, errlen);
 
-	if (r)
-		return r;
-	if (img->kind == IMAGE_FLAT)
-		return boot_real_mode(img, vcpu, err, errlen);
-	r = multiboot_write_info(img, o, vm, &ebx, &gdt_base, err, errlen);
-	return r ? r : boot_protected_mode(img, vcpu, ebx, gdt_base, err, errlen);
+	return r ? r : image_boot(img, o, vm, vcpu, err, errlen);
 }
 
 void image_describe(const struct image *img, char *buf, size_t len)

@@ -30,6 +30,8 @@ struct load_options {
 	uint16_t entry_cs;
 	uint64_t entry;			/* --entry: linear address, or OFF */
 	const char *append;		/* --append, or NULL */
+	unsigned smp;			/* --smp N: every VCPU starts with ECX = N;
+					 * 0 (no --smp): ECX keeps its power-on 0 */
 };
 
 struct image_segment {
@@ -65,6 +67,11 @@ int image_parse(struct image *img, const struct load_options *o, char *err, size
 
 /* Copy the image into guest memory and set the VCPU's registers for it. */
 int image_load(const struct image *img, const struct load_options *o, struct vm *vm,
+	       struct vcpu *vcpu, char *err, size_t errlen);
+
+/* Set another VCPU's registers for an image image_load() loaded: with
+ * --smp every VCPU starts at the entry with the same state. */
+int image_boot(const struct image *img, const struct load_options *o, struct vm *vm,
 	       struct vcpu *vcpu, char *err, size_t errlen);
 
 /* A one-line description of where and how the image starts. */

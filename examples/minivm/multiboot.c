@@ -177,7 +177,13 @@ static int add_segment(struct image *img, unsigned index, const uint8_t *ph, uin
 	uint64_t offset = rd32(ph + 4), paddr = rd32(ph + 12);
 	uint64_t filesz = rd32(ph + 16), memsz = rd32(ph + 20);
 
-	if (filesz > memsz || offset + filesz > img->size) {
+	if (filesz > memsz) {
+		snprintf(err, errlen, "%s: malformed ELF: segment %u has more bytes in the file than in "
+			 "memory (p_filesz 0x%" PRIx64 ", p_memsz 0x%" PRIx64 ")", img->name, index, filesz,
+			 memsz);
+		return EX_DATAERR;
+	}
+	if (offset + filesz > img->size) {
 		snprintf(err, errlen, "%s: malformed ELF: segment %u (file 0x%" PRIx64 "+0x%" PRIx64
 			 ", memory size 0x%" PRIx64 ") lies outside the file (0x%zx bytes)", img->name,
 			 index, offset, filesz, memsz, img->size);

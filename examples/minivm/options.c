@@ -13,14 +13,19 @@
 static const char usage_text[] =
 	"Usage: minivm [options] [IMAGE]\n"
 	"\n"
-	"Run IMAGE in a virtual machine with one VCPU, built on libvcpu. Without IMAGE,\n"
-	"run a built-in demo guest that shows what a VM exit is.\n"
+	"Run IMAGE in a virtual machine built on libvcpu, with one VCPU or --smp N.\n"
+	"Without IMAGE, run a built-in demo guest (--demo).\n"
 	"\n"
 	"IMAGE is a flat binary, loaded at 0x7c00 and started there in real mode like a\n"
 	"boot sector (CS:IP 0000:7C00, DL 0x80), or a Multiboot (v1) ELF32 kernel, loaded\n"
 	"at its physical addresses and started in 32-bit protected mode, paging off,\n"
 	"EAX 0x2BADB002, EBX the Multiboot information (memory sizes, memory map, and\n"
 	"the command line: the image path, then --append).\n"
+	"\n"
+	"With --smp N every VCPU starts there, in the same state, with ECX = N (there is\n"
+	"no local APIC for INIT/SIPI): a guest tells its VCPUs apart by the initial APIC\n"
+	"ID in CPUID.1:EBX[31:24], which is the VCPU's id; VCPU 0 is the bootstrap\n"
+	"processor, and the guest holds the others back until it is ready.\n"
 	"\n"
 	"Options:\n"
 	"  -b, --backend NAME     kvm (default); emulate: libvcpu's instruction emulator\n"
@@ -34,6 +39,11 @@ static const char usage_text[] =
 	"  -e, --entry ADDR       flat image: start address, linear below 1 MiB or SEG:OFF\n"
 	"                         in hex (default: the load address)\n"
 	"  -a, --append STRING    Multiboot: command line after the image path\n"
+	"  -c, --smp N            N VCPUs (1 to 16, default 1), each on its own host\n"
+	"                         thread; N > 1 needs --backend kvm\n"
+	"  -D, --demo NAME        without IMAGE: exits, the demo of VM exits (default\n"
+	"                         with one VCPU); or smp, VCPUs taking turns at a\n"
+	"                         spinlock in shared memory (default with --smp N > 1)\n"
 	"  -t, --trace            print every VM exit, decoded, on stderr\n"
 	"  -s, --stats            print exit counts and times per reason on stderr\n"
 	"  -n, --max-exits N      stop the guest after N VM exits\n"
@@ -49,7 +59,8 @@ static const char usage_text[] =
 	"stdout; minivm's own messages, --trace and --stats to stderr.\n"
 	"\n"
 	"Exit status:\n"
-	"  0         the guest halted with interrupts off (CLI; HLT), or powered off\n"
+	"  0         the guest halted with interrupts off (CLI; HLT; with --smp, every\n"
+	"            VCPU did), or powered off\n"
 	"  (V<<1)|1  the guest wrote V to port 0xf4 (low 8 bits, as under QEMU; odd\n"
 	"            values can coincide with the statuses below)\n"
 	"  64        usage error\n"
@@ -63,7 +74,9 @@ static const char usage_text[] =
 	"  71        host failure: guest RAM, the VCPU or the --timeout timer could\n"
 	"            not be set up\n"
 	"  75        guest stopped: --timeout or --max-exits reached, or HLT with\n"
-	"            interrupts on (nothing in minivm could wake it)\n";
+	"            interrupts on (nothing in minivm could wake it)\n"
+	"With --smp, the first VCPU that stops the guest in any of these ways (and the\n"
+	"first failure) stops the other VCPUs and gives the status.\n";
 
 void options_usage(FILE *out)
 {
@@ -152,6 +165,7 @@ static int check_mem(uint64_t mem, const char *arg, char *err, size_t errlen)
 static int parse_one(struct options *o, int c, const char *arg, char *err, size_t errlen)
 {
 	struct load_options *l = &o->load;
+	uint64_t n;
 	char *end;
 
 	switch (c) {
@@ -180,6 +194,20 @@ static int parse_one(struct options *o, int c, const char *arg, char *err, size_
 	case 'a':
 		l->append = arg;
 		return 0;
+	case 'c':
+		if (!parse_u64(arg, &n) || n < 1 || n > MINIVM_MAX_VCPUS)
+			return bad(err, errlen, "--smp", arg, "not a number of VCPUs from 1 to 16");
+		o->nr_vcpus = (unsigned)n;
+		l->smp = (unsigned)n;
+		return 0;
+	case 'D':
+		if (!strcmp(arg, "exits"))
+			o->demo = DEMO_EXITS;
+		else if (!strcmp(arg, "smp"))
+			o->demo = DEMO_SMP;
+		else
+			return bad(err, errlen, "--demo", arg, "minivm has the demos exits and smp");
+		return 0;
 	case 'n':
 		if (!parse_u64(arg, &o->max_exits) || !o->max_exits)
 			return bad(err, errlen, "--max-exits", arg, "not a positive count");
@@ -196,6 +224,29 @@ static int parse_one(struct options *o, int c, const char *arg, char *err, size_
 	}
 }
 
+/* VCPUs of one VM run concurrently only on KVM: the emulator's XCHG is not
+ * atomic between threads, and the mock executes nothing. */
+static int check_smp(struct options *o, char *err, size_t errlen)
+{
+	if (o->nr_vcpus > 1 && strcmp(o->backend, "kvm")) {
+		snprintf(err, errlen, "--smp %u: more than one VCPU needs --backend kvm (the VCPUs run "
+			 "on host threads at once)", o->nr_vcpus);
+		return EX_USAGE;
+	}
+	if (o->image && o->demo != DEMO_DEFAULT) {
+		snprintf(err, errlen, "--demo picks a built-in guest; it goes without IMAGE");
+		return EX_USAGE;
+	}
+	if (o->demo == DEMO_DEFAULT)
+		o->demo = o->nr_vcpus > 1 ? DEMO_SMP : DEMO_EXITS;
+	if (!o->image && o->demo == DEMO_EXITS && o->nr_vcpus > 1) {
+		snprintf(err, errlen, "--demo exits runs on one VCPU (its VCPUs would share one stack); "
+			 "--demo smp is the one for --smp %u", o->nr_vcpus);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
 int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
@@ -205,6 +256,8 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 		{ "load", required_argument, NULL, 'l' },
 		{ "entry", required_argument, NULL, 'e' },
 		{ "append", required_argument, NULL, 'a' },
+		{ "smp", required_argument, NULL, 'c' },
+		{ "demo", required_argument, NULL, 'D' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "max-exits", required_argument, NULL, 'n' },
@@ -217,10 +270,11 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 
 	memset(o, 0, sizeof(*o));
 	o->backend = "kvm";
+	o->nr_vcpus = 1;
 	o->device = "/dev/kvm";
 	o->load.ram_size = MINIVM_DEFAULT_MEM;
 	opterr = 0;	/* our message, with the status we document */
-	while ((c = getopt_long(argc, argv, ":b:d:m:l:e:a:tsn:T:Sh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":b:d:m:l:e:a:c:D:tsn:T:Sh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			options_usage(stdout);
@@ -260,5 +314,5 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 		snprintf(err, errlen, "--load, --entry and --append need an IMAGE");
 		return EX_USAGE;
 	}
-	return 0;
+	return check_smp(o, err, errlen);
 }

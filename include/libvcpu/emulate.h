@@ -38,8 +38,12 @@ struct emu;
 /*
  * Callbacks. Each returns 0 on success or a negative VCPU_E* error, which
  * stops the emulator with that error and no state changed by the current
- * instruction. Physical addresses are what the guest produced (after the
- * A20 gate); the callee decides what exists there.
+ * instruction, as a fault would leave it: a REP string instruction keeps
+ * the iterations before the failing one (RIP still at it), and bytes
+ * already written below SP stay. Only when the single-step trap (TF) after
+ * an instruction cannot be delivered has that instruction retired. Physical
+ * addresses are what the guest produced (after the A20 gate); the callee
+ * decides what exists there.
  */
 struct emu_ops {
 	/* Memory outside the RAM window (struct emu_config), or all memory

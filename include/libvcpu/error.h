@@ -30,6 +30,7 @@ extern "C" {
 	X(EINTR,            11, "run interrupted by vcpu_request_exit()")          \
 	X(EACCES,           12, "permission denied (the device node)")             \
 	X(EUNIMPLEMENTED,   13, "instruction the emulator does not implement")     \
+	X(EAGAIN,           14, "nothing to run now")                              \
 	X(EVMFAIL_INVALID,  20, "VMfailInvalid: no current VMCS")                  \
 	X(EVMCS_UNSUPPORTED, 21, "VMREAD/VMWRITE of an unsupported VMCS component") \
 	X(EVMCS_READ_ONLY,  22, "VMWRITE to a read-only VMCS component")           \

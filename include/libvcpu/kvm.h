@@ -21,7 +21,15 @@ struct vcpu_kvm_stats {
 	/* What a VMM that fetches and writes back registers and special
 	 * registers around every KVM_RUN would have made (4 per run). */
 	uint64_t state_ioctls_eager;
+	/* vcpu_migrate() on KVM: KVM keeps the VMCS, so migrating means
+	 * pinning the thread that next runs the VCPU to host CPU
+	 * (pcpu % online CPUs); the times that was done. */
+	uint64_t thread_moves;
 };
+
+/* The logical CPU the VCPU's thread was last pinned to by a migration, or
+ * -1 if never; VCPU_EINVAL if it is not on the KVM backend. */
+LIBVCPU_API int vcpu_kvm_pinned_cpu(const struct vcpu *vcpu);
 
 /* The VCPU's counters; VCPU_EINVAL if it is not on the KVM backend. */
 LIBVCPU_API int vcpu_kvm_stats(const struct vcpu *vcpu, struct vcpu_kvm_stats *out);

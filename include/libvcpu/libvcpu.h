@@ -11,6 +11,7 @@
 #include "libvcpu/exit.h"
 #include "libvcpu/entry_check.h"
 #include "libvcpu/vcpu.h"
+#include "libvcpu/sched.h"
 #include "libvcpu/mock.h"
 #include "libvcpu/kvm.h"
 #include "libvcpu/emulate.h"

@@ -216,6 +216,8 @@ enum vcpu_state {
 	VCPU_STATE_RUNNABLE,
 	VCPU_STATE_RUNNING,	/* inside vcpu_run() */
 	VCPU_STATE_BLOCKED,	/* halted until an event is queued */
+	VCPU_STATE_YIELDED,	/* gave its CPU away on a pause-loop exit
+				 * (sched.h); runnable */
 	VCPU_STATE_DESTROYED,
 };
 
@@ -231,6 +233,7 @@ struct vcpu_booking {
 	uint64_t migrations;
 	uint64_t halts;
 	uint64_t pause_exits;
+	uint64_t yields;	/* pause exits that yielded (sched.h) */
 	uint64_t unknown_port_accesses;
 };
 
@@ -346,7 +349,8 @@ LIBVCPU_API int vcpu_inject_interrupt(struct vcpu *vcpu, uint8_t vector);
 /* Queue an NMI (through NMI-window exiting when blocked). */
 LIBVCPU_API int vcpu_inject_nmi(struct vcpu *vcpu);
 /* Queue a hardware exception for the next entry, with its error code when
- * the vector takes one. */
+ * the vector takes one. VCPU_EINVAL for an error code wider than 16 bits,
+ * which VM entry would refuse. */
 LIBVCPU_API int vcpu_inject_exception(struct vcpu *vcpu, uint8_t vector, uint32_t error_code);
 
 /* ---- Diagnostics ------------------------------------------------------------ */

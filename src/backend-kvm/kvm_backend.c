@@ -8,7 +8,9 @@
  * and nothing else. The core then programs only what KVM can express;
  * everything else is refused by name (VCPU_ENOTSUP), never ignored.
  */
+#define _GNU_SOURCE	/* sched_setaffinity, cpu_set_t */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +142,7 @@ static int kvm_vcpu_init(struct vcpu *vcpu)
 	if (!kv)
 		return VCPU_ENOMEM;
 	memset(kv, 0, sizeof(*kv));
+	kv->pin_pending = kv->pinned = -1;
 	vcpu->backend = kv;
 	kv->fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, (unsigned long)vcpu->id);
 	if (kv->fd < 0) {
@@ -188,10 +191,36 @@ static int kvm_vmclear(struct vcpu *vcpu)
 	return 0;
 }
 
+/* KVM keeps the VMCS; "loading it on logical CPU n" means running the VCPU
+ * from host CPU n (modulo the host's CPUs), which the next KVM_RUN's thread
+ * arranges. A VCPU loaded where it was created is not pinned. */
 static int kvm_vmptrld(struct vcpu *vcpu, unsigned pcpu)
 {
-	(void)vcpu;
-	(void)pcpu;
+	struct kvm_vcpu_data *kv = kvm_vcpu_of(vcpu);
+
+	if (!kv)
+		return 0;
+	if (kv->loaded && (int)pcpu != kv->pinned)
+		kv->pin_pending = (int)pcpu;
+	kv->loaded = true;
+	return 0;
+}
+
+int kvm_pin_thread(struct vcpu *vcpu, unsigned pcpu)
+{
+	struct kvm_vcpu_data *kv = kvm_vcpu_of(vcpu);
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned host_cpu = pcpu % (unsigned)(online > 0 ? online : 1);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(host_cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		return vcpu_fail(vcpu, VCPU_EBACKEND, "VCPU %u: moving its thread to host CPU %u: %s",
+				 vcpu->id, host_cpu, strerror(errno));
+	kv->pinned = (int)pcpu;
+	kv->pin_pending = -1;
+	kv->stats.thread_moves++;
 	return 0;
 }
 
@@ -263,6 +292,13 @@ int vcpu_kvm_stats(const struct vcpu *vcpu, struct vcpu_kvm_stats *out)
 		return VCPU_EINVAL;
 	*out = kvm_vcpu_of(vcpu)->stats;
 	return 0;
+}
+
+int vcpu_kvm_pinned_cpu(const struct vcpu *vcpu)
+{
+	if (!vcpu || vcpu->vm->ops != &kvm_backend_ops || !vcpu->backend)
+		return VCPU_EINVAL;
+	return kvm_vcpu_of(vcpu)->pinned;
 }
 
 const struct vcpu_backend_ops kvm_backend_ops = {

@@ -158,6 +158,11 @@ int kvm_enter(struct vcpu *vcpu, bool launch)
 	int r;
 
 	(void)launch;	/* KVM keeps its own VMCS and launch state */
+	if (kv->pin_pending >= 0) {
+		r = kvm_pin_thread(vcpu, (unsigned)kv->pin_pending);
+		if (r < 0)
+			return r;
+	}
 	memset(&vcpu->exit, 0, sizeof(vcpu->exit));
 	kv->stats.runs++;
 	kv->stats.state_ioctls_eager += 4;

@@ -45,6 +45,10 @@ struct kvm_vcpu_data {
 	bool tsc_offset_known;
 	unsigned fresh_groups;		/* 1 << group: fetched since the last KVM_RUN */
 	struct vcpu_kvm_stats stats;
+	/* Migration on KVM moves the thread that runs the VCPU: the host CPU
+	 * to pin it to at its next KVM_RUN, and the one it was pinned to. */
+	int pin_pending, pinned;	/* -1: none */
+	bool loaded;			/* the load at creation pins nothing */
 	/* The register groups as last fetched (struct kvm_groups, kvm_state.c). */
 	_Alignas(8) unsigned char groups[KVM_GROUPS_SIZE];
 };
@@ -58,6 +62,9 @@ static inline struct kvm_vcpu_data *kvm_vcpu_of(const struct vcpu *vcpu)
 {
 	return vcpu->backend;
 }
+
+/* kvm_backend.c: pin the calling thread to host CPU pcpu % online CPUs. */
+int kvm_pin_thread(struct vcpu *vcpu, unsigned pcpu);
 
 /* kvm_state.c */
 void kvm_state_init_groups(struct kvm_vm *k);

@@ -220,6 +220,9 @@ static int mock_enter(struct vcpu *vcpu, bool launch)
 		vcpu->has_entry_failure = true;
 		return 0;
 	}
+	case VCPU_EVMFAIL_INVALID:
+		return vcpu_fail(vcpu, r, "%s: VMfailInvalid, the current VMCS of VCPU %u is a shadow VMCS "
+				 "(revision id 0x%x)", insn, vcpu->id, v->revision_id);
 	case VCPU_EENTRY_CONTROL:
 	case VCPU_EENTRY_HOST:
 		vcpu->has_entry_failure = true;
@@ -235,7 +238,10 @@ static int mock_enter(struct vcpu *vcpu, bool launch)
 	r = mock_prepare_exit(vcpu, &plan);
 	if (r < 0)
 		return r;
-	v->launch_state = MOCK_LAUNCHED;
+	/* A scripted entry failure (an unchecked step) leaves the launch
+	 * state as a real one does, as the core expects (SDM 26.7). */
+	if (!plan.step || !vmx_exit_is_failed_entry(&plan.step->exit))
+		v->launch_state = MOCK_LAUNCHED;
 	mock_commit_exit(vcpu, &plan);
 	return 0;
 }

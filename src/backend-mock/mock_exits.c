@@ -104,6 +104,41 @@ static bool exception_exits(const struct vcpu *vcpu, const struct vmx_exit *e)
 	return bit;
 }
 
+/*
+ * Interruption information as the processor records it for an exception
+ * exit or an event whose delivery the exit cut off (SDM "Information for
+ * VM Exits Due to Vectored Events", "... During Event Delivery"): no
+ * reserved type or bit, NMI as vector 2, exceptions below 32, and the
+ * error-code bit exactly for a hardware exception that pushed one (none
+ * in real mode) and a 16-bit error code, as VM entry will demand of the
+ * event once it is re-injected.
+ */
+static const char *event_impossible(const struct vcpu *vcpu, uint32_t info, uint32_t error_code, bool idt)
+{
+	struct vmx_intr_info i = vmx_decode_intr_info(info);
+	bool pe = (hw(vcpu, VMCS_SLOT_GUEST_CR0) & VMX_CR0_PE) ||
+		  !proc2(vcpu, VMX_SECONDARY_EXEC_UNRESTRICTED_GUEST);
+
+	if (!i.valid)
+		return NULL;
+	/* Bit 12 (NMI unblocking) is undefined in IDT-vectoring information. */
+	if (info & (idt ? 0x7fffe000u : 0x7fffe000u & ~(uint32_t)VMX_INTR_INFO_UNBLOCK_NMI))
+		return "its interruption information sets reserved bits";
+	if (i.type == VMX_INTR_TYPE_RESERVED || i.type == VMX_INTR_TYPE_OTHER_EVENT)
+		return "its interruption information has a type no event delivery uses";
+	if ((i.type == VMX_INTR_TYPE_NMI_INTR) != (i.vector == VMX_VECTOR_NMI) && i.type != VMX_INTR_TYPE_EXT_INTR &&
+	    i.type != VMX_INTR_TYPE_SOFT_INTR)
+		return "its interruption information has an NMI that is not vector 2, or vector 2 as an exception";
+	if (i.type == VMX_INTR_TYPE_HARD_EXCEPTION && i.vector >= 32)
+		return "its interruption information has an exception vector above 31";
+	if (i.has_error_code != (i.type == VMX_INTR_TYPE_HARD_EXCEPTION && vmx_vector_has_error_code(i.vector) && pe))
+		return "its interruption information says an error code where none was pushed, or none where one was";
+	/* Error codes are 16 bits wide (VM entry requires bits 31:16 clear). */
+	if (i.has_error_code && (error_code >> 16))
+		return "its interruption information has an error code with bits 31:16 set";
+	return NULL;
+}
+
 /* A MOV to CR0/CR4 exits if it changes a host-owned bit away from the
  * read shadow; CLTS and LMSW by their own rules. */
 static bool cr_exits(const struct vcpu *vcpu, const struct vcpu_mock_exit *step)
@@ -207,6 +242,7 @@ const char *mock_exit_impossible(const struct vcpu *vcpu, const struct vcpu_mock
 {
 	const struct vmx_exit *e = &step->exit;
 	unsigned basic = vmx_exit_basic_reason(e);
+	const char *why;
 
 	/* Bits 26:16 are reserved; 27-29 are the processor's flags. */
 	if (!vmx_exit_reason_name(basic) || (e->reason & 0x07ff0000u))
@@ -215,6 +251,11 @@ const char *mock_exit_impossible(const struct vcpu *vcpu, const struct vcpu_mock
 		return "entry failures come from the entry checks, not from the guest";
 	if (unmodelled(basic))
 		return "the mock does not model the feature that produces it";
+	why = event_impossible(vcpu, e->idt_vectoring_info, e->idt_vectoring_error_code, true);
+	if (!why && basic == VMX_EXIT_REASON_EXCEPTION_NMI)
+		why = event_impossible(vcpu, e->intr_info, e->intr_error_code, false);
+	if (why)
+		return why;
 	switch (needs_control[basic].kind) {
 	case PIN:
 		return pin(vcpu, needs_control[basic].control) ? NULL : needs_control[basic].why;

@@ -13,6 +13,7 @@
 #define MOCK_HPA_BASE 0x1000000ull	/* pages are handed out from 16 MiB up */
 #define MOCK_MAX_CHECKS 192		/* VM-entry checks the memo can track */
 #define MOCK_CHECK_WORDS (MOCK_MAX_CHECKS / 64)
+#define MOCK_SHADOW_VMCS 0x80000000u	/* revision id bit 31 (SDM "VMCS Types") */
 
 enum mock_launch_state { MOCK_CLEAR, MOCK_LAUNCHED };
 

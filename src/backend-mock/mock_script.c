@@ -150,7 +150,9 @@ void mock_commit_exit(struct vcpu *vcpu, const struct mock_plan *plan)
 {
 	struct mock_vcpu *mv = mock_vcpu_of(vcpu);
 
-	commit_injection(vcpu, &plan->event);
+	/* A failed entry delivers no event: it waits for the next entry. */
+	if (!plan->step || !vmx_exit_is_failed_entry(&plan->step->exit))
+		commit_injection(vcpu, &plan->event);
 	if (plan->window) {
 		struct vmx_exit e = { .reason = plan->window };
 

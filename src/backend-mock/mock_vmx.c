@@ -114,8 +114,11 @@ int mock_vmptrld(struct mock_vm *m, unsigned cpu, uint64_t hpa)
 		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMPTRLD_VMXON_POINTER, VCPU_EVMX_INSN);
 	page = mock_page_find(m, hpa);
 	v = page ? page->vmcs : NULL;
-	/* Memory that is no VMCS region holds no matching revision id. */
-	if (!v || v->revision_id != (uint32_t)(m->vm->caps.basic & VMX_BASIC_REVISION_MASK))
+	/* Memory that is no VMCS region holds no matching revision id. Bit
+	 * 31 marks a shadow VMCS, which needs VMCS shadowing (SDM VMPTRLD). */
+	if (!v || (v->revision_id & VMX_BASIC_REVISION_MASK) != (m->vm->caps.basic & VMX_BASIC_REVISION_MASK) ||
+	    ((v->revision_id & MOCK_SHADOW_VMCS) &&
+	     !vmx_ctl_can_set(&m->vm->caps, VMX_CTL_PROCBASED2, VMX_SECONDARY_EXEC_SHADOW_VMCS)))
 		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMPTRLD_INCORRECT_VMCS_REVISION_ID,
 				    VCPU_EVMX_INSN);
 	/* The SDM leaves a VMCS active on two processors undefined; the mock
@@ -238,7 +241,8 @@ int mock_vmentry_checks(struct mock_vm *m, unsigned cpu, bool launch, struct vmx
 {
 	struct mock_vmcs *v = m->cpu[cpu].current;
 
-	if (!v)
+	/* No current VMCS, or a shadow one: VMfailInvalid (SDM 26.1). */
+	if (!v || (v->revision_id & MOCK_SHADOW_VMCS))
 		return VCPU_EVMFAIL_INVALID;
 	if (launch && v->launch_state != MOCK_CLEAR)
 		return vmfail_valid(m, cpu, VMX_INSN_ERR_VMLAUNCH_NONCLEAR_VMCS, VCPU_EVMX_INSN);
@@ -248,6 +252,13 @@ int mock_vmentry_checks(struct mock_vm *m, unsigned cpu, bool launch, struct vmx
 		if (v->pending[w]) {
 			int r = run_pending_checks(m, cpu, v, f);
 
+			/* A failure on the guest state is recorded as an exit
+			 * would be; the other exit information stays (SDM 26.7). */
+			if (r == VCPU_EENTRY_GUEST) {
+				mock_store(v, VMCS_SLOT_VM_EXIT_REASON,
+					   VMX_EXIT_REASON_INVALID_STATE | VMX_EXIT_REASON_FAILED_VMENTRY);
+				mock_store(v, VMCS_SLOT_EXIT_QUALIFICATION, f->qualification);
+			}
 			if (r < 0)
 				return r;
 			break;

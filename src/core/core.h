@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "libvcpu/vcpu.h"
+#include "libvcpu/sched.h"
 #include "backend.h"
 #include "vmcs_slots.h"
 
@@ -57,6 +58,7 @@ struct vm {
 	uint32_t cpuid_max_extended;	/* EAX of leaf 8000_0000h (0 if absent) */
 	uint32_t cpuid_max_hypervisor;	/* EAX of leaf 4000_0000h (0 if absent) */
 
+	struct sched *sched;		/* sched.c; NULL without one */
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	/* The VCPU whose VMCS is current on each logical CPU (VMPTRLD'd
 	 * last there), so one CPU can take turns among several VCPUs. */
@@ -98,6 +100,7 @@ struct vcpu {
 	bool launched;
 	bool halted;			/* set by the HLT handler while running */
 	bool in_handler;
+	bool yielded;			/* set by the PAUSE handler: it yields */
 	bool insn_completed;		/* the backend completed the exiting
 					 * instruction itself (KVM I/O, HLT) */
 	volatile int exit_requested;	/* vcpu_request_exit(), from any context */
@@ -124,6 +127,10 @@ struct vcpu {
 };
 
 /* ---- helpers shared by the core's files ---- */
+
+/* sched.c, for the PAUSE and VMCALL handlers */
+bool sched_pause_exit(struct vcpu *vcpu);
+int sched_lock_holder_hint(struct vcpu *vcpu, uint32_t holder);
 
 /* Record a detail message for the error about to be returned; returns err. */
 int vcpu_fail(struct vcpu *vcpu, int err, const char *fmt, ...)

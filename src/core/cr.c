@@ -113,10 +113,16 @@ static int tell_memory(struct vcpu *vcpu, unsigned reg, uint64_t old_value, uint
 {
 	struct vm *vm = vcpu->vm;
 	struct vcpu_paging_change change = { reg, old_value, new_value };
+	int r;
 
 	if (!vm->cb.paging_changed)
 		return 0;
-	return vm->cb.paging_changed(vm->cb_opaque, vcpu, &change);
+	r = vm->cb.paging_changed(vm->cb_opaque, vcpu, &change);
+	if (r < 0)
+		return vcpu_fail(vcpu, r, "paging callback failed (%s) on %s 0x%llx -> 0x%llx", vcpu_error_name(r),
+				 reg == VCPU_PAGING_EFER ? "EFER" : reg == 0 ? "CR0" : reg == 3 ? "CR3" : "CR4",
+				 (unsigned long long)old_value, (unsigned long long)new_value);
+	return r;
 }
 
 /* The real CR3 and CR4 follow the guest's paging: the identity map while

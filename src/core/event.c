@@ -55,6 +55,10 @@ int vcpu_inject_exception(struct vcpu *vcpu, uint8_t vector, uint32_t error_code
 		return VCPU_EDESTROYED;
 	if (vector >= 32 || vector == VMX_VECTOR_NMI)
 		return vcpu_fail(vcpu, VCPU_EINVAL, "vector %u is not an exception", vector);
+	/* Error codes are 16 bits: VM entry refuses bits 31:16 (SDM 26.2.1.3). */
+	if (vmx_vector_has_error_code(vector) && (error_code >> 16))
+		return vcpu_fail(vcpu, VCPU_EINVAL, "error code 0x%x of vector %u sets bits 31:16", error_code,
+				 vector);
 	vcpu->events.exception = true;
 	vcpu->events.exception_vector = vector;
 	vcpu->events.exception_error_code = error_code;

@@ -52,6 +52,7 @@ static int exit_triple_fault(struct vcpu *vcpu, const struct vmx_exit *exit)
 static int exit_invalid_guest_state(struct vcpu *vcpu, const struct vmx_exit *exit)
 {
 	struct vmx_entry_failure *f = &vcpu->entry_failure;
+	struct vmx_entry_failure backend = *f;
 
 	/* Reason 33: the controls and host state passed; only guest checks
 	 * can name what failed. */
@@ -59,6 +60,13 @@ static int exit_invalid_guest_state(struct vcpu *vcpu, const struct vmx_exit *ex
 		vcpu->has_entry_failure = true;
 		return vcpu_fail(vcpu, VCPU_EENTRY_GUEST, "VM entry failed: %s [%s, SDM %s]",
 				 f->message, f->name, f->sdm);
+	}
+	/* The backend's copy of the state failed a check the core's passes
+	 * (it was changed behind the core's back): report the backend's. */
+	if (vcpu->has_entry_failure) {
+		*f = backend;
+		return vcpu_fail(vcpu, VCPU_EENTRY_GUEST, "VM entry failed: %s [%s, SDM %s] (the core's copy of "
+				 "the guest state passes)", f->message, f->name, f->sdm);
 	}
 	return vcpu_fail(vcpu, VCPU_EENTRY_GUEST,
 			 "VM entry failed with invalid guest state (qualification %llu, backend reason "
@@ -161,5 +169,9 @@ int exit_dispatch(struct vcpu *vcpu)
 	vcpu->in_handler = true;
 	r = h->fn ? h->fn(vcpu, exit, h->opaque) : default_exit_handlers[basic](vcpu, exit);
 	vcpu->in_handler = false;
+	/* An embedder's handler may fail without saying why: say which. */
+	if (r < 0 && !vcpu->detail[0])
+		return vcpu_fail(vcpu, r, "the handler of exit reason %u (%s) failed with %s", basic,
+				 reason_name(basic), vcpu_error_name(r));
 	return r;
 }

@@ -68,6 +68,10 @@ int exit_handle_exception_nmi(struct vcpu *vcpu, const struct vmx_exit *exit)
 	struct vmx_intr_info info = vmx_decode_intr_info(exit->intr_info);
 	struct vm *vm = vcpu->vm;
 
+	/* Every exception or NMI exit has valid interruption information. */
+	if (!info.valid)
+		return vcpu_fail(vcpu, VCPU_EUNHANDLED_EXIT, "exception exit without valid interruption "
+				 "information (0x%x) is not an SDM layout", exit->intr_info);
 	switch (info.type) {
 	case VMX_INTR_TYPE_NMI_INTR:
 		/* With NMI exiting an NMI is the host's; nothing for the guest. */
@@ -79,8 +83,12 @@ int exit_handle_exception_nmi(struct vcpu *vcpu, const struct vmx_exit *exit)
 		if (info.vector == VMX_VECTOR_PF && vm->cb.page_fault) {
 			int r = vm->cb.page_fault(vm->cb_opaque, vcpu, exit->qualification,
 						  exit->intr_error_code);
-			if (r != 0)
-				return r < 0 ? r : VCPU_EXIT_RESUME;
+			if (r < 0)
+				return vcpu_fail(vcpu, r, "page-fault callback failed (%s) on #PF at 0x%llx, "
+						 "error code 0x%x", vcpu_error_name(r),
+						 (unsigned long long)exit->qualification, exit->intr_error_code);
+			if (r > 0)
+				return VCPU_EXIT_RESUME;
 		}
 		return reflect_exception(vcpu, exit);
 	case VMX_INTR_TYPE_SOFT_EXCEPTION:
@@ -117,13 +125,19 @@ int exit_handle_hlt(struct vcpu *vcpu, const struct vmx_exit *exit)
 }
 
 /* PAUSE (PAUSE exiting, or pause-loop exiting's "spinning too long"): the
- * guest waits on something; give the caller's scheduler the chance to run
- * someone else. */
+ * guest waits on something. Under libvcpu's scheduler, yield to the VCPU its
+ * policy chooses, or go on spinning if there is none; otherwise give the
+ * caller's own scheduler the chance to run someone else. */
 int exit_handle_pause(struct vcpu *vcpu, const struct vmx_exit *exit)
 {
 	(void)exit;
 	vcpu_skip_instruction(vcpu);
 	vcpu->booking.pause_exits++;
+	if (!vcpu->vm->sched)
+		return VCPU_EXIT_RETURN;
+	if (!sched_pause_exit(vcpu))
+		return VCPU_EXIT_RESUME;
+	vcpu->yielded = true;
 	return VCPU_EXIT_RETURN;
 }
 
@@ -175,13 +189,20 @@ int exit_handle_vmcall(struct vcpu *vcpu, const struct vmx_exit *exit)
 	int r;
 
 	(void)exit;
+	if (vm->sched && (uint32_t)vcpu_gpr(vcpu, VCPU_REG_RAX) == SCHED_HC_LOCK_HOLDER) {
+		r = sched_lock_holder_hint(vcpu, (uint32_t)vcpu_gpr(vcpu, VCPU_REG_RBX));
+		vcpu_set_gpr(vcpu, VCPU_REG_RAX, r < 0 ? ~0ull : 0);
+		vcpu_skip_instruction(vcpu);
+		return VCPU_EXIT_RESUME;
+	}
 	if (!vm->cb.hypercall) {
 		vcpu_raise_ud(vcpu);
 		return VCPU_EXIT_RESUME;
 	}
 	r = vm->cb.hypercall(vm->cb_opaque, vcpu);
 	if (r < 0)
-		return r;
+		return vcpu_fail(vcpu, r, "hypercall callback failed (%s) at RIP 0x%llx", vcpu_error_name(r),
+				 (unsigned long long)vmcs_val(vcpu, VMCS_SLOT_GUEST_RIP));
 	vcpu_skip_instruction(vcpu);
 	return r ? VCPU_EXIT_RETURN : VCPU_EXIT_RESUME;
 }

@@ -21,6 +21,11 @@ int exit_handle_ept_violation(struct vcpu *vcpu, const struct vmx_exit *exit)
 	if (exit->data_count != 1 || !exit->data_size || exit->data_size > 8)
 		return vcpu_fail(vcpu, VCPU_EBACKEND, "MMIO exit carries %u elements of %u bytes",
 				 exit->data_count, exit->data_size);
+	/* Guest RAM is no device's to decode: the embedder's mmio callback
+	 * only ever sees addresses outside it. */
+	if (vm_region_of(vm, gpa) && vm_region_of(vm, gpa + exit->data_size - 1))
+		return vcpu_fail(vcpu, VCPU_EBACKEND, "MMIO exit for guest-physical 0x%llx, which is guest "
+				 "RAM", (unsigned long long)gpa);
 	if (vm->cb.mmio)
 		r = vm->cb.mmio(vm->cb_opaque, vcpu, gpa, exit->data_size, v.write, exit->data);
 	if (r == VCPU_ENODEV)

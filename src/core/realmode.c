@@ -275,6 +275,12 @@ int realmode_enter(struct vcpu *vcpu, bool launch)
 	struct guest_view saved;
 	int r;
 
+	/* The VM86 form is the core's own: a guest view with RFLAGS.VM and
+	 * CR0.PE clear is neither real nor virtual-8086 mode, and the
+	 * emulator would hand every event back unhandled, forever. */
+	if (vmcs_val(vcpu, VMCS_SLOT_GUEST_RFLAGS) & VMX_RFLAGS_VM)
+		return vcpu_fail(vcpu, VCPU_EGUEST_STATE, "guest RFLAGS 0x%llx has VM set while CR0.PE is clear",
+				 (unsigned long long)vmcs_val(vcpu, VMCS_SLOT_GUEST_RFLAGS));
 	for (;;) {
 		struct vmx_intr_info i;
 
@@ -294,8 +300,10 @@ int realmode_enter(struct vcpu *vcpu, bool launch)
 		launch = false;
 		vcpu->launched = true;
 		i = vmx_decode_intr_info(vcpu->exit.intr_info);
-		if (vmx_exit_basic_reason(&vcpu->exit) != VMX_EXIT_REASON_EXCEPTION_NMI ||
-		    i.type == VMX_INTR_TYPE_NMI_INTR || ((saved.exception_bitmap >> i.vector) & 1))
+		/* An exception exit the bitmap cannot name (not valid, vector
+		 * 32 or above) is no VM86 fault: the handlers judge it. */
+		if (vmx_exit_basic_reason(&vcpu->exit) != VMX_EXIT_REASON_EXCEPTION_NMI || !i.valid ||
+		    i.vector >= 32 || i.type == VMX_INTR_TYPE_NMI_INTR || ((saved.exception_bitmap >> i.vector) & 1))
 			return 0;
 		/* The core's own exception: take it and go on, unless the core
 		 * has something to do first. */

@@ -235,6 +235,7 @@ int vcpu_run(struct vcpu *vcpu)
 		return r;
 	vcpu->state = VCPU_STATE_RUNNING;
 	vcpu->halted = false;
+	vcpu->yielded = false;
 
 	for (;;) {
 		if (vcpu->exit_requested) {
@@ -270,7 +271,10 @@ int vcpu_run(struct vcpu *vcpu)
 		if (r != VCPU_EXIT_RESUME)
 			break;
 	}
-	vcpu->state = vcpu->halted ? VCPU_STATE_BLOCKED : VCPU_STATE_RUNNABLE;
+	vcpu->state = vcpu->halted ? VCPU_STATE_BLOCKED :
+		      vcpu->yielded ? VCPU_STATE_YIELDED : VCPU_STATE_RUNNABLE;
+	if (vcpu->yielded)
+		vcpu->booking.yields++;
 	return r > 0 ? 0 : r;
 }
 
@@ -309,7 +313,11 @@ const struct vmx_entry_failure *vcpu_entry_failure(const struct vcpu *vcpu)
 
 const char *vcpu_state_name(enum vcpu_state state)
 {
-	static const char *const names[] = { "created", "runnable", "running", "blocked", "destroyed" };
+	static const char *const names[] = {
+		[VCPU_STATE_CREATED] = "created",   [VCPU_STATE_RUNNABLE] = "runnable",
+		[VCPU_STATE_RUNNING] = "running",   [VCPU_STATE_BLOCKED] = "blocked",
+		[VCPU_STATE_YIELDED] = "yielded",   [VCPU_STATE_DESTROYED] = "destroyed",
+	};
 
 	return (unsigned)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
 }

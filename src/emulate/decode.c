@@ -302,29 +302,31 @@ void emu_decode_fini(struct emu *e)
 	free(e->code_map);
 }
 
-/* Up to `want` bytes at CS:EIP; fewer where CS's limit ends. */
-static int fetch_bytes(struct emu *e, uint8_t *buf, unsigned want, unsigned *got)
+/* Up to `want` bytes at CS:EIP; fewer where CS's limit ends, or where
+ * memory does (*refused: the callback's error). An instruction in the
+ * last bytes of RAM must still run, so a refused read is retried a byte
+ * at a time; emu_fetch_decode decides whether the missing bytes mattered. */
+static int fetch_bytes(struct emu *e, uint8_t *buf, unsigned want, unsigned *got, int *refused)
 {
 	const struct emu_segment *cs = &e->seg[SEG_CS];
 	uint32_t linear = cs->base + e->eip;
-	unsigned n = want;
-	int r;
+	unsigned n = want, i = 0;
 
-	if (e->eip > cs->limit) {
-		*got = 0;
+	*got = 0;
+	*refused = 0;
+	if (e->eip > cs->limit)
 		return 0;
-	}
 	if (cs->limit - e->eip < n - 1)
 		n = cs->limit - e->eip + 1;
-	if (e->a20_mask != ~0u && ((linear ^ (linear + n - 1)) & (1u << 20))) {
-		for (unsigned i = 0; i < n; i++)
-			if ((r = emu_phys_read(e, (linear + i) & e->a20_mask, buf + i, 1)) < 0)
-				return r;
-	} else if ((r = emu_phys_read(e, linear & e->a20_mask, buf, n)) < 0) {
-		return r;
+	if (emu_linear_read(e, linear, buf, n) == 0) {
+		*got = n;
+		return 0;
 	}
-	*got = n;
-	return 0;
+	for (; i < n; i++)
+		if ((*refused = emu_linear_read(e, linear + i, buf + i, 1)) < 0)
+			break;
+	*got = i;
+	return i ? 0 : *refused;
 }
 
 /* Capstone decodes C4/C5 followed by a ModRM-like byte with mod = 11 as
@@ -336,24 +338,22 @@ static bool vex_encoded(const cs_insn *ci)
 	return (op == 0xc4 || op == 0xc5) && ci->id != X86_INS_LES && ci->id != X86_INS_LDS;
 }
 
-/* Capstone refused the `got` bytes CS allows: an instruction cut short by
- * CS's limit (#GP), or no instruction at all (#UD). */
-static int undecodable(struct emu *e, unsigned got)
+/* Capstone refused the `got` bytes that CS's limit and memory allow: an
+ * instruction cut short, or no instruction at all (#UD). Cut short by the
+ * limit it is #GP, by the end of memory the callback's error. The bytes
+ * past `got` are never read (a processor faults before it could see
+ * them): zeros stand in for them, since only whether there are more bytes
+ * matters, not what they are. */
+static int undecodable(struct emu *e, const uint8_t *bytes, unsigned got, int refused)
 {
-	uint32_t linear = e->seg[SEG_CS].base + e->eip;
-	uint8_t bytes[MAX_INSN_LEN];
-	const uint8_t *code = bytes;
+	uint8_t padded[MAX_INSN_LEN] = { 0 };
+	const uint8_t *code = padded;
 	size_t size = MAX_INSN_LEN;
 	uint64_t address = e->eip;
-	int r;
 
-	if (got < MAX_INSN_LEN) {
-		for (unsigned i = 0; i < MAX_INSN_LEN; i++)
-			if ((r = emu_phys_read(e, (linear + i) & e->a20_mask, bytes + i, 1)) < 0)
-				return r;
-		if (cs_disasm_iter(e->capstone, &code, &size, &address, e->cs_insn))
-			return emu_raise_error(e, EXC_GP, 0);
-	}
+	memcpy(padded, bytes, got);
+	if (got < MAX_INSN_LEN && cs_disasm_iter(e->capstone, &code, &size, &address, e->cs_insn))
+		return refused < 0 ? refused : emu_raise_error(e, EXC_GP, 0);
 	return emu_raise(e, EXC_UD);
 }
 
@@ -368,14 +368,14 @@ int emu_fetch_decode(struct emu *e, const struct emu_insn **out)
 	uint64_t address = e->eip;
 	uint64_t phys = linear & e->a20_mask;
 	unsigned got;
-	int r;
+	int r, refused;
 
 	if (slot->gen == e->gen && slot->linear == linear && slot->mode == mode &&
 	    e->eip + slot->len - 1 <= e->seg[SEG_CS].limit && e->eip + slot->len - 1 >= e->eip) {
 		*out = slot;
 		return 0;
 	}
-	r = fetch_bytes(e, bytes, MAX_INSN_LEN, &got);
+	r = fetch_bytes(e, bytes, MAX_INSN_LEN, &got, &refused);
 	if (r < 0)
 		return r;
 	if (!got)
@@ -384,7 +384,7 @@ int emu_fetch_decode(struct emu *e, const struct emu_insn **out)
 	size = got;
 	e->stats.decodes++;
 	if (!cs_disasm_iter(e->capstone, &code, &size, &address, e->cs_insn))
-		return undecodable(e, got);
+		return undecodable(e, bytes, got, refused);
 	/* Real and VM86 mode have no VEX: there C4/C5 are LES/LDS, whose
 	 * register forms are #UD. */
 	if ((emu_real(e) || emu_vm86(e)) && vex_encoded(e->cs_insn))

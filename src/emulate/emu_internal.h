@@ -251,9 +251,13 @@ int emu_write_val_slow(struct emu *e, unsigned seg, uint32_t offset, unsigned si
 int emu_check_write(struct emu *e, unsigned seg, uint32_t offset, unsigned size);
 /* The checks emu_read makes, without reading (x87 escapes with no coprocessor). */
 int emu_check_read(struct emu *e, unsigned seg, uint32_t offset, unsigned size);
-/* Physical access without segmentation (descriptor tables, the IVT). */
+/* Physical access: the RAM window, else the callbacks. */
 int emu_phys_read(struct emu *e, uint64_t phys, void *buf, unsigned len);
 int emu_phys_write(struct emu *e, uint64_t phys, const void *buf, unsigned len);
+/* Linear access without segmentation (descriptor tables, the IVT, code):
+ * the address wraps at 4 GiB and each byte passes the A20 gate. */
+int emu_linear_read(struct emu *e, uint32_t linear, void *buf, unsigned len);
+int emu_linear_write(struct emu *e, uint32_t linear, const void *buf, unsigned len);
 /* Push and pop at SS:SP with the stack's size; size 2 or 4. */
 int emu_push(struct emu *e, unsigned size, uint32_t v);
 int emu_pop(struct emu *e, unsigned size, uint32_t *v);

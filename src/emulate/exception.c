@@ -55,7 +55,7 @@ int emu_interrupt_real(struct emu *e, unsigned vector, uint32_t return_ip)
 
 	if (vector * 4 + 3 > e->idtr_limit)
 		return emu_raise_error(e, EXC_GP, vector * 8 + 2);
-	r = emu_phys_read(e, (e->idtr_base + vector * 4) & e->a20_mask, &entry, 4);
+	r = emu_linear_read(e, e->idtr_base + vector * 4, &entry, 4);
 	if (r < 0)
 		return r;
 	/* All three pushes or none. */

@@ -159,7 +159,7 @@ static int check_not_gate(struct emu *e, uint16_t selector)
 
 	if (!protected_mode(e) || (selector & 4) || !index || index + 7 > e->gdtr_limit)
 		return EMU_NEXT;
-	if ((rc = emu_phys_read(e, (e->gdtr_base + index + 5) & e->a20_mask, &access, 1)) < 0)
+	if ((rc = emu_linear_read(e, e->gdtr_base + index + 5, &access, 1)) < 0)
 		return rc;
 	if (!(access & 0x10))
 		return emu_fail(e, VCPU_EUNIMPLEMENTED, "far JMP or CALL to a gate or TSS (selector 0x%04x)",

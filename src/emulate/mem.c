@@ -116,21 +116,56 @@ static inline uint64_t to_phys(const struct emu *e, uint32_t linear)
 	return linear & e->a20_mask;
 }
 
+/* ---- linear ------------------------------------------------------------------------ */
+
+/* The bytes of an access at `linear` up to where its physical addresses
+ * jump: the linear address wraps at 4 GiB, and with the A20 gate off bit
+ * 20 of every byte's address is masked. An access shorter than 1 MiB
+ * jumps at most once. */
+static unsigned contiguous(const struct emu *e, uint32_t linear, unsigned len)
+{
+	for (unsigned i = 1; i < len; i++)
+		if (to_phys(e, linear + i) != to_phys(e, linear) + i)
+			return i;
+	return len;
+}
+
+int emu_linear_read(struct emu *e, uint32_t linear, void *buf, unsigned len)
+{
+	unsigned first = contiguous(e, linear, len);
+	int r = emu_phys_read(e, to_phys(e, linear), buf, first);
+
+	if (r || first == len)
+		return r;
+	return emu_phys_read(e, to_phys(e, linear + first), (uint8_t *)buf + first, len - first);
+}
+
+/* The piece at the higher address first: RAM starts at 0, so a piece the
+ * callbacks refuse is met before any RAM is written (emu_phys_write
+ * orders its own pieces the same way). */
+int emu_linear_write(struct emu *e, uint32_t linear, const void *buf, unsigned len)
+{
+	const uint8_t *in = buf;
+	unsigned first = contiguous(e, linear, len);
+	uint64_t head = to_phys(e, linear), tail = to_phys(e, linear + first);
+	int r;
+
+	if (first == len)
+		return emu_phys_write(e, head, in, len);
+	if (tail > head) {
+		r = emu_phys_write(e, tail, in + first, len - first);
+		return r ? r : emu_phys_write(e, head, in, first);
+	}
+	r = emu_phys_write(e, head, in, first);
+	return r ? r : emu_phys_write(e, tail, in + first, len - first);
+}
+
 int emu_read(struct emu *e, unsigned seg, uint32_t offset, void *buf, unsigned size)
 {
 	uint32_t linear;
 	int r = check_access(e, seg, offset, size, false, &linear);
 
-	if (r)
-		return r;
-	/* A20 off can split an access at the 1 MiB wrap: go byte by byte. */
-	if (e->a20_mask != ~0u && ((linear ^ (linear + size - 1)) & (1u << 20))) {
-		for (unsigned i = 0; i < size; i++)
-			if ((r = emu_phys_read(e, to_phys(e, linear + i), (uint8_t *)buf + i, 1)) < 0)
-				return r;
-		return 0;
-	}
-	return emu_phys_read(e, to_phys(e, linear), buf, size);
+	return r ? r : emu_linear_read(e, linear, buf, size);
 }
 
 int emu_write(struct emu *e, unsigned seg, uint32_t offset, const void *buf, unsigned size)
@@ -138,15 +173,7 @@ int emu_write(struct emu *e, unsigned seg, uint32_t offset, const void *buf, uns
 	uint32_t linear;
 	int r = check_access(e, seg, offset, size, true, &linear);
 
-	if (r)
-		return r;
-	if (e->a20_mask != ~0u && ((linear ^ (linear + size - 1)) & (1u << 20))) {
-		for (unsigned i = 0; i < size; i++)
-			if ((r = emu_phys_write(e, to_phys(e, linear + i), (const uint8_t *)buf + i, 1)) < 0)
-				return r;
-		return 0;
-	}
-	return emu_phys_write(e, to_phys(e, linear), buf, size);
+	return r ? r : emu_linear_write(e, linear, buf, size);
 }
 
 int emu_check_write(struct emu *e, unsigned seg, uint32_t offset, unsigned size)
@@ -261,7 +288,7 @@ static int load_descriptor(struct emu *e, unsigned seg, uint16_t selector)
 	}
 	if ((selector & 4) || index + 7 > e->gdtr_limit)
 		return emu_raise_error(e, EXC_GP, selector & ~3u);
-	r = emu_phys_read(e, to_phys(e, e->gdtr_base + index), d, sizeof(d));
+	r = emu_linear_read(e, e->gdtr_base + index, d, sizeof(d));
 	if (r < 0)
 		return r;
 	ar = d[5] | (uint32_t)(d[6] & 0xf0) << 8;

@@ -50,7 +50,7 @@ def main(argv):
         print("\n".join(out.splitlines()[-80:]))
         for path in found:
             print(f"{name}: FINDING {path}\n  replay: {fuzzer} {path}\n"
-                  f"  keep it: copy it to tests/fuzz/regressions/{name}/ with the fix")
+                  f"  keep it: copy it to tests/fuzz/regressions/{name.removeprefix('fuzz_')}/ with the fix")
         print(f"{name}: failed (status {run.returncode}) after {execs} execs")
         return 1
     print(f"{name}: {execs} execs in {seconds} s ({rate} execs/s), "

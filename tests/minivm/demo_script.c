@@ -82,7 +82,7 @@ const char *demo_replay_run(struct demo_replay *out)
 		return "open_memstream failed";
 	devices_init(&m.dev, console, -1, log);
 	m.trace = trace;
-	if (machine_create(&m, "mock", NULL, REPLAY_RAM, err, sizeof(err)) < 0)
+	if (machine_create(&m, "mock", NULL, REPLAY_RAM, 1, err, sizeof(err)) < 0)
 		why = err;
 	else if (machine_attach(&m, false) < 0)
 		why = "machine_attach failed";
@@ -90,7 +90,7 @@ const char *demo_replay_run(struct demo_replay *out)
 		why = vcpu_error_detail(m.vcpu);
 	if (!why) {
 		out->result = machine_run(&m);
-		out->stop = m.stop;
+		out->stop = m.cpu[0].stop;
 		out->pending = vcpu_mock_pending(m.vcpu);
 		out->io_exits = stats_count(&m.stats, VMX_EXIT_REASON_IO_INSTRUCTION);
 		out->hlt_exits = stats_count(&m.stats, VMX_EXIT_REASON_HLT);

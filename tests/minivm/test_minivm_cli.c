@@ -211,6 +211,25 @@ static void require_video_and_more(uint8_t *elf, size_t size)
 	h[8] = (uint8_t)(h[8] - 8);
 }
 
+/* The first program header's p_memsz one byte short of its p_filesz. */
+static void shrink_memsz(uint8_t *elf, size_t size)
+{
+	uint32_t phoff = elf[28] | elf[29] << 8 | (uint32_t)elf[30] << 16 | (uint32_t)elf[31] << 24;
+	uint8_t *ph = elf + phoff;
+	uint32_t filesz = ph[16] | ph[17] << 8 | (uint32_t)ph[18] << 16 | (uint32_t)ph[19] << 24;
+
+	ck_assert(phoff + 32 <= size && filesz > 0);
+	for (int i = 0; i < 4; i++)
+		ph[20 + i] = (uint8_t)((filesz - 1) >> (8 * i));
+}
+
+START_TEST(segment_bigger_in_the_file_than_in_memory_exits_65)
+{
+	expect_refusal(EX_DATAERR, "malformed ELF: segment 0 has more bytes in the file than in memory",
+		       ARGS(kernel_variant("memsz.elf", 0, shrink_memsz)));
+}
+END_TEST
+
 START_TEST(wrong_elf_class_or_machine_exits_65)
 {
 	expect_refusal(EX_DATAERR, "malformed ELF: wrong class (EI_CLASS 2",
@@ -343,6 +362,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, image_past_the_end_of_ram_from_its_load_address_exits_65);
 	tcase_add_test(tc, truncated_elf_exits_65);
 	tcase_add_test(tc, garbage_after_the_elf_magic_exits_65);
+	tcase_add_test(tc, segment_bigger_in_the_file_than_in_memory_exits_65);
 	tcase_add_test(tc, wrong_elf_class_or_machine_exits_65);
 	tcase_add_test(tc, bad_multiboot_header_exits_65);
 	tcase_add_test(tc, multiboot_header_outside_elf);

@@ -34,7 +34,7 @@ static void setup(void)
 	ck_assert_int_eq(pipe(in_pipe), 0);
 	memset(&m, 0, sizeof(m));
 	devices_init(&m.dev, console, in_pipe[0], note_log);
-	ck_assert_msg(machine_create(&m, "mock", NULL, RAM, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(machine_create(&m, "mock", NULL, RAM, 1, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(machine_attach(&m, false), 0);
 }
 
@@ -116,7 +116,7 @@ static void play(void)
 	push_plain(VMX_EXIT_REASON_HLT);
 	r = run_script();
 	ck_assert_msg(r == 0, "vcpu_run: %s: %s", vcpu_error_name(r), vcpu_error_detail(m.vcpu));
-	ck_assert_int_eq(m.stop, MACHINE_STOP_HALT);
+	ck_assert_int_eq(m.cpu[0].stop, MACHINE_STOP_HALT);
 }
 
 static void out(uint16_t port, unsigned size, uint32_t value)
@@ -229,7 +229,7 @@ START_TEST(exit_port_stops_the_run_with_qemus_status)
 	push_io(0xf4, 1, false, 0x15);
 	push_plain(VMX_EXIT_REASON_HLT);
 	ck_assert_int_eq(run_script(), 0);
-	ck_assert_int_eq(m.stop, MACHINE_STOP_EXIT_PORT);
+	ck_assert_int_eq(m.cpu[0].stop, MACHINE_STOP_EXIT_PORT);
 	ck_assert_uint_eq(m.dev.exit_value, 0x15);
 	ck_assert_int_eq(devices_exit_status(&m.dev), 43);
 	ck_assert_uint_eq(vcpu_mock_pending(m.vcpu), 1);	/* the HLT never ran */
@@ -240,7 +240,7 @@ START_TEST(exit_port_status_keeps_the_low_8_bits_of_a_dword)
 {
 	push_io(0xf4, 4, false, 0x80);
 	ck_assert_int_eq(run_script(), 0);
-	ck_assert_int_eq(m.stop, MACHINE_STOP_EXIT_PORT);
+	ck_assert_int_eq(m.cpu[0].stop, MACHINE_STOP_EXIT_PORT);
 	ck_assert_int_eq(devices_exit_status(&m.dev), 1);	/* 0x101 & 0xff */
 }
 END_TEST
@@ -250,7 +250,7 @@ START_TEST(power_off_needs_slp_en)
 	out(0x604, 2, 0x0000);	/* no SLP_EN: the run goes on to the HLT */
 	push_io(0x604, 2, false, 0x2000);
 	ck_assert_int_eq(run_script(), 0);
-	ck_assert_int_eq(m.stop, MACHINE_STOP_POWER_OFF);
+	ck_assert_int_eq(m.cpu[0].stop, MACHINE_STOP_POWER_OFF);
 }
 END_TEST
 
@@ -285,7 +285,7 @@ START_TEST(max_exits_stops_the_run)
 		push_io(0xe9, 1, false, '.');
 	push_plain(VMX_EXIT_REASON_HLT);
 	ck_assert_int_eq(run_script(), 0);
-	ck_assert_int_eq(m.stop, MACHINE_STOP_MAX_EXITS);
+	ck_assert_int_eq(m.cpu[0].stop, MACHINE_STOP_MAX_EXITS);
 	ck_assert_uint_eq(m.stats.total, 5);
 	ck_assert_uint_eq(vcpu_mock_pending(m.vcpu), 4);
 	ck_assert_str_eq(console_text(), ".....");
@@ -400,6 +400,109 @@ START_TEST(demo_banner_replayed_on_the_mock)
 }
 END_TEST
 
+/* VMCALL with sched.h's lock-holder hint is answered 0 (-1 for a holder
+ * that is no VCPU) and counted; other calls get KVM's -KVM_ENOSYS. */
+START_TEST(hypercall_answers_the_lock_holder_hint)
+{
+	static const struct { uint64_t rax, rbx, answer; } calls[] = {
+		{ SCHED_HC_LOCK_HOLDER, 0, 0 },
+		{ SCHED_HC_LOCK_HOLDER, SCHED_NO_LOCK_HOLDER, 0 },
+		{ SCHED_HC_LOCK_HOLDER, 1, UINT64_MAX },	/* one VCPU: id 0 only */
+		{ 0x1234, 0, (uint64_t)-1000 },
+	};
+
+	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		struct vcpu_mock_exit e = {
+			.exit = { .reason = VMX_EXIT_REASON_VMCALL, .instruction_len = 3 },
+			.nr_changes = 2,
+			.changes = { { true, VCPU_REG_RAX, calls[i].rax },
+				     { true, VCPU_REG_RBX, calls[i].rbx } },
+		};
+		uint64_t rax = 0;
+
+		ck_assert_int_eq(vcpu_mock_push_exit(m.vcpu, &e), 0);
+		play();
+		vcpu_get_reg(m.vcpu, VCPU_REG_RAX, &rax);
+		ck_assert_uint_eq(rax, calls[i].answer);
+	}
+	ck_assert_uint_eq(m.lock_hints, 3);
+}
+END_TEST
+
+/* The fixture's machine again, with two VCPUs. */
+static void two_vcpus(void)
+{
+	char err[256];
+
+	machine_destroy(&m);
+	memset(&m, 0, sizeof(m));
+	devices_init(&m.dev, console, -1, note_log);
+	ck_assert_msg(machine_create(&m, "mock", NULL, RAM, 2, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(machine_attach(&m, false), 0);
+	ck_assert_ptr_nonnull(m.cpu[1].vcpu);
+	ck_assert_ptr_eq(m.vcpu, m.cpu[0].vcpu);
+}
+
+static void push_on(struct vcpu *vcpu, uint32_t reason, uint16_t port, uint64_t rax)
+{
+	struct vcpu_mock_exit e = {
+		.exit = { .reason = reason, .qualification = (uint64_t)port << 16, .instruction_len = 1 },
+		.nr_changes = 1,
+		.changes = { { true, VCPU_REG_RAX, rax } },
+	};
+
+	ck_assert_int_eq(vcpu_mock_push_exit(vcpu, &e), 0);
+}
+
+START_TEST(trace_lines_name_the_vcpu_when_there_are_two)
+{
+	two_vcpus();
+	m.trace = trace_log;
+	push_on(m.cpu[1].vcpu, VMX_EXIT_REASON_IO_INSTRUCTION, DEBUGCON_PORT, 'B');
+	push_on(m.cpu[1].vcpu, VMX_EXIT_REASON_HLT, 0, 0);
+	ck_assert_int_eq(machine_cpu_run(&m.cpu[1]), 0);
+	assert_trace_line(trace_text(), 1, "minivm: cpu1: exit 1: IO_INSTRUCTION out 1 byte port 0xe9 "
+					   "(debugcon) = 0x42");
+	assert_trace_line(trace_text(), 2, "minivm: cpu1: exit 2: HLT");
+	ck_assert_uint_eq(m.cpu[1].exits, 2);
+	ck_assert_uint_eq(m.cpu[0].exits, 0);
+}
+END_TEST
+
+START_TEST(threads_run_until_every_vcpu_halts)
+{
+	two_vcpus();
+	for (unsigned i = 0; i < 2; i++) {
+		push_on(m.cpu[i].vcpu, VMX_EXIT_REASON_IO_INSTRUCTION, DEBUGCON_PORT, '0' + i);
+		push_on(m.cpu[i].vcpu, VMX_EXIT_REASON_HLT, 0, 0);
+	}
+	ck_assert_int_eq(machine_run_threads(&m, 0), 0);
+	ck_assert_int_eq(m.ended_by, -1);
+	ck_assert(!m.timed_out);
+	ck_assert_uint_eq(m.nr_done, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		ck_assert_int_eq(m.cpu[i].result, 0);
+		ck_assert(machine_cpu_halted_for_good(&m.cpu[i]));
+		ck_assert_uint_eq(m.cpu[i].exits, 2);
+	}
+	ck_assert_uint_eq(m.stats.total, 4);
+	ck_assert_uint_eq(strlen(console_text()), 2);
+}
+END_TEST
+
+/* VCPU 1 writes the exit port; VCPU 0, halted or stopped, does not decide. */
+START_TEST(threads_end_with_the_vcpu_that_stops_the_machine)
+{
+	two_vcpus();
+	push_on(m.cpu[0].vcpu, VMX_EXIT_REASON_HLT, 0, 0);
+	push_on(m.cpu[1].vcpu, VMX_EXIT_REASON_IO_INSTRUCTION, EXIT_PORT, 0x15);
+	ck_assert_int_eq(machine_run_threads(&m, 0), 0);
+	ck_assert_int_eq(m.ended_by, 1);
+	ck_assert_int_eq(m.cpu[1].stop, MACHINE_STOP_EXIT_PORT);
+	ck_assert_int_eq(devices_exit_status(&m.dev), 43);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("minivm_devices");
@@ -424,6 +527,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, trace_names_the_error_of_a_failed_exit);
 	tcase_add_test(tc, stats_count_every_exit_by_reason);
 	tcase_add_test(tc, demo_banner_replayed_on_the_mock);
+	tcase_add_test(tc, hypercall_answers_the_lock_holder_hint);
+	tcase_add_test(tc, trace_lines_name_the_vcpu_when_there_are_two);
+	tcase_add_test(tc, threads_run_until_every_vcpu_halts);
+	tcase_add_test(tc, threads_end_with_the_vcpu_that_stops_the_machine);
 	suite_add_tcase(s, tc);
 	return s;
 }
