@@ -46,7 +46,8 @@ def summarize(path, label):
                 failed += 1
             # A fuzzer's last line says what it did (execs, rate, findings).
             last = out.strip().splitlines()[-1] if out.strip() else ""
-            detail = f" ({m.group(0)})" if m else (f" ({last})" if test["name"].startswith("fuzz_") and last else "")
+            short = test["name"].split(" / ")[-1]
+            detail = f" ({m.group(0)})" if m else (f" ({last})" if short.startswith("fuzz_") and last else "")
             print(f"  {test['name']:<20} {result}{detail}")
     return passed, failed, skipped
 

@@ -59,8 +59,7 @@ static const char usage_text[] =
 	"stdout; minivm's own messages, --trace and --stats to stderr.\n"
 	"\n"
 	"Exit status:\n"
-	"  0         the guest halted with interrupts off (CLI; HLT; with --smp, every\n"
-	"            VCPU did), or powered off\n"
+	"  0         the guest halted with interrupts off (CLI; HLT), or powered off\n"
 	"  (V<<1)|1  the guest wrote V to port 0xf4 (low 8 bits, as under QEMU; odd\n"
 	"            values can coincide with the statuses below)\n"
 	"  64        usage error\n"
@@ -71,12 +70,14 @@ static const char usage_text[] =
 	"  70        guest failure: triple fault, invalid guest state, access outside\n"
 	"            RAM, unknown port with --strict-ports, any other VCPU error; the\n"
 	"            error, its detail and the VCPU state are printed\n"
-	"  71        host failure: guest RAM, the VCPU or the --timeout timer could\n"
+	"  71        host failure: guest RAM, a VCPU or a VCPU's host thread could\n"
 	"            not be set up\n"
 	"  75        guest stopped: --timeout or --max-exits reached, or HLT with\n"
 	"            interrupts on (nothing in minivm could wake it)\n"
-	"With --smp, the first VCPU that stops the guest in any of these ways (and the\n"
-	"first failure) stops the other VCPUs and gives the status.\n";
+	"\n"
+	"With --smp N, 0 once every VCPU has halted with interrupts off; the first VCPU\n"
+	"that stops the guest otherwise (a failure, the exit or power-off port,\n"
+	"--max-exits, HLT with interrupts on) stops the others and gives the status.\n";
 
 void options_usage(FILE *out)
 {

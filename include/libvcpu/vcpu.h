@@ -256,7 +256,7 @@ LIBVCPU_API int vcpu_wake(struct vcpu *vcpu);
 
 /* Ask vcpu_run() to return VCPU_EINTR as soon as it can: before the next
  * entry, or by interrupting the guest where the backend can (KVM: together
- * with a signal to the running thread). Async-signal-safe. */
+ * with a signal to the running thread). Async-signal-safe, and safe from any thread. */
 LIBVCPU_API void vcpu_request_exit(struct vcpu *vcpu);
 
 /* For a handler: complete the instruction that exited by advancing RIP

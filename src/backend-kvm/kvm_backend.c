@@ -283,7 +283,7 @@ static void kvm_request_exit(struct vcpu *vcpu)
 	struct kvm_vcpu_data *kv = kvm_vcpu_of(vcpu);
 
 	if (kv && kv->run)
-		kv->run->immediate_exit = 1;
+		__atomic_store_n(&kv->run->immediate_exit, 1, __ATOMIC_RELEASE);
 }
 
 int vcpu_kvm_stats(const struct vcpu *vcpu, struct vcpu_kvm_stats *out)

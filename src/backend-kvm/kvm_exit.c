@@ -167,7 +167,7 @@ int kvm_enter(struct vcpu *vcpu, bool launch)
 	kv->stats.runs++;
 	kv->stats.state_ioctls_eager += 4;
 	r = ioctl(kv->fd, KVM_RUN, 0);
-	run->immediate_exit = 0;
+	__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_RELEASE);
 	/* Whatever happened, the guest may have run: nothing fetched before
 	 * is current, even for an error (whose message reads RIP). */
 	kv->fresh_groups = 0;

@@ -103,7 +103,8 @@ struct vcpu {
 	bool yielded;			/* set by the PAUSE handler: it yields */
 	bool insn_completed;		/* the backend completed the exiting
 					 * instruction itself (KVM I/O, HLT) */
-	volatile int exit_requested;	/* vcpu_request_exit(), from any context */
+	int exit_requested;		/* vcpu_request_exit(), from any thread or
+					 * signal handler: atomic accesses only */
 
 	struct vmx_exit exit;
 	struct pending_events events;

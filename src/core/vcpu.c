@@ -154,7 +154,7 @@ void vcpu_request_exit(struct vcpu *vcpu)
 {
 	if (!vcpu)
 		return;
-	vcpu->exit_requested = 1;
+	__atomic_store_n(&vcpu->exit_requested, 1, __ATOMIC_RELEASE);
 	if (vcpu->vm->ops->request_exit)
 		vcpu->vm->ops->request_exit(vcpu);
 }
@@ -238,8 +238,7 @@ int vcpu_run(struct vcpu *vcpu)
 	vcpu->yielded = false;
 
 	for (;;) {
-		if (vcpu->exit_requested) {
-			vcpu->exit_requested = 0;
+		if (__atomic_exchange_n(&vcpu->exit_requested, 0, __ATOMIC_ACQ_REL)) {
 			r = vcpu_fail(vcpu, VCPU_EINTR, "VCPU %u: run interrupted on request", vcpu->id);
 			break;
 		}

@@ -59,8 +59,7 @@ start:
         cpuid
         shr ebx, 24                 ; BX: this VCPU's id
         ; A stack of its own before anything is pushed.
-        mov ax, bx
-        shl ax, 9                   ; id * STACK_EACH
+        imul ax, bx, STACK_EACH
         mov sp, 0x7c00
         sub sp, ax
         test bx, bx
