@@ -154,7 +154,47 @@ static int exception_bitmap(void)
 	return finish(&g, 0);
 }
 
+/* ---- pause-loop exiting ----------------------------------------------------------- */
+
+/* A guest spinning on PAUSE exits once the loop outlasts PLE_Window (in TSC
+ * ticks); without the control the library refuses by name. */
+static int pause_loop_exit(void)
+{
+	static const uint16_t want[] = { 30, 40 };
+	static struct vmx_guest g;
+	struct vcpu_booking b;
+	uint64_t ecx = 0;
+	int r = vmx_guest_create(&g, VMX_GUEST_PM32, vmx_guest_pm_pause,
+				 (size_t)(vmx_guest_pm_pause_end - vmx_guest_pm_pause));
+
+	if (r < 0)
+		return finish(&g, scenario_fail("%s", g.detail));
+	r = vcpu_set_pause_loop_exiting(g.vcpu, 128, 20000);
+	if (r == VCPU_ENOTSUP) {
+		kprintf("  refused: %s\n", vcpu_error_detail(g.vcpu));
+		if (!strstr(vcpu_error_detail(g.vcpu), "bit 10"))
+			return finish(&g, scenario_fail("the refusal does not name the control"));
+		return finish(&g, 0);
+	}
+	if (r < 0)
+		return finish(&g, scenario_fail("%s: %s", vcpu_error_name(r), vcpu_error_detail(g.vcpu)));
+	kprintf("  PLE_Gap 128, PLE_Window 20000 TSC ticks\n");
+	r = vmx_guest_run(&g);
+	vmx_guest_print(&g);
+	if (r < 0)
+		return finish(&g, scenario_fail("%s", g.detail));
+	vcpu_get_booking(g.vcpu, &b);
+	vcpu_get_reg(g.vcpu, VCPU_REG_RCX, &ecx);
+	kprintf("  pause exits %lu, PAUSEs left in the loop %lu of %u\n", (unsigned long)b.pause_exits,
+		(unsigned long)ecx, 0x100000);
+	if (!vmx_guest_exits_are(&g, want, sizeof(want) / sizeof(want[0])) || strcmp(g.console, "P") != 0 ||
+	    b.pause_exits != 1 || ecx == 0)
+		return finish(&g, scenario_fail("expected OUT then a pause-loop exit in the middle of the loop"));
+	return finish(&g, 0);
+}
+
 SCENARIOS(vmx_exits,
 	{ "vmx-io-cpuid-hlt", io_cpuid_hlt },
 	{ "vmx-cr0-read-shadow", cr0_read_shadow },
-	{ "vmx-exception-bitmap", exception_bitmap });
+	{ "vmx-exception-bitmap", exception_bitmap },
+	{ "vmx-pause-loop-exit", pause_loop_exit });

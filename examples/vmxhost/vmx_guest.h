@@ -35,6 +35,7 @@ extern const uint8_t vmx_guest_pm_basic[], vmx_guest_pm_basic_end[];
 extern const char vmx_guest_pm_basic_msg[];	/* the line it prints */
 extern const uint8_t vmx_guest_pm_cr0[], vmx_guest_pm_cr0_end[];
 extern const uint8_t vmx_guest_pm_ud[], vmx_guest_pm_ud_ud2[], vmx_guest_pm_ud_end[];
+extern const uint8_t vmx_guest_pm_pause[], vmx_guest_pm_pause_end[];
 extern const uint8_t vmx_guest_rm_basic[], vmx_guest_rm_basic_end[];
 extern const char vmx_guest_rm_basic_msg[];
 

@@ -93,6 +93,21 @@ vmx_guest_pm_ud_ud2:
 	jmp	.
 vmx_guest_pm_ud_end:
 
+/* A spin-wait: 'P', then up to 2^20 PAUSEs in a tight loop (pause-loop
+ * exiting ends it long before), 'X' if it ran out, HLT. */
+	.globl vmx_guest_pm_pause, vmx_guest_pm_pause_end
+vmx_guest_pm_pause:
+	movb	$'P', %al
+	outb	%al, $0xe9
+	movl	$0x100000, %ecx
+1:	pause
+	loop	1b
+	movb	$'X', %al
+	outb	%al, $0xe9
+	hlt
+	jmp	.
+vmx_guest_pm_pause_end:
+
 /* ---- real mode -------------------------------------------------------------- */
 	.code16
 
