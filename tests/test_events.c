@@ -211,6 +211,20 @@ START_TEST(impossible_event_information_cannot_be_scripted)
 }
 END_TEST
 
+/* Found by fuzz_exits: an INT3 cut off by an exit, scripted without the
+ * instruction length, was re-injected with length 0 and failed VM entry. */
+START_TEST(a_software_event_cut_off_needs_its_instruction_length)
+{
+	struct vcpu_mock_exit e = { .exit = { .reason = VMX_EXIT_REASON_EPT_VIOLATION, .qualification = 1,
+					      .guest_physical_address = 0x5000, .instruction_len = 0,
+					      .idt_vectoring_info = 0x80000603u } };
+
+	ck_assert_int_eq(vcpu_mock_push_exit(f.vcpu, &e), 0);
+	ck_assert_int_eq(vcpu_run(f.vcpu), VCPU_ESCRIPT);
+	ck_assert_ptr_nonnull(strstr(vcpu_error_detail(f.vcpu), "instruction's length"));
+}
+END_TEST
+
 static int resume(struct vcpu *vcpu, const struct vmx_exit *exit, void *opaque)
 {
 	(void)vcpu;
@@ -392,6 +406,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, exception_error_code_only_in_protected_mode);
 	tcase_add_test(tc, bad_vectors_are_refused);
 	tcase_add_test(tc, error_codes_wider_than_16_bits_are_refused);
+	tcase_add_test(tc, a_software_event_cut_off_needs_its_instruction_length);
 	tcase_add_loop_test(tc, impossible_event_information_cannot_be_scripted, 0, 6);
 	tcase_add_test(tc, event_cut_off_by_an_exit_is_reinjected);
 	tcase_add_test(tc, sti_hlt_with_an_interrupt_pending_does_not_sleep);

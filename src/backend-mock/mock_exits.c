@@ -113,7 +113,8 @@ static bool exception_exits(const struct vcpu *vcpu, const struct vmx_exit *e)
  * in real mode) and a 16-bit error code, as VM entry will demand of the
  * event once it is re-injected.
  */
-static const char *event_impossible(const struct vcpu *vcpu, uint32_t info, uint32_t error_code, bool idt)
+static const char *event_impossible(const struct vcpu *vcpu, uint32_t info, uint32_t error_code, bool idt,
+				    uint32_t instruction_len)
 {
 	struct vmx_intr_info i = vmx_decode_intr_info(info);
 	bool pe = (hw(vcpu, VMCS_SLOT_GUEST_CR0) & VMX_CR0_PE) ||
@@ -136,6 +137,12 @@ static const char *event_impossible(const struct vcpu *vcpu, uint32_t info, uint
 	/* Error codes are 16 bits wide (VM entry requires bits 31:16 clear). */
 	if (i.has_error_code && (error_code >> 16))
 		return "its interruption information has an error code with bits 31:16 set";
+	/* An exit during delivery of INT n, INT1, INT3 or INTO saves that
+	 * instruction's length (SDM "VM-Exit Instruction Length"); the
+	 * re-injection needs it. */
+	if (idt && (i.type == VMX_INTR_TYPE_SOFT_INTR || i.type == VMX_INTR_TYPE_PRIV_SW_EXCEPTION ||
+		    i.type == VMX_INTR_TYPE_SOFT_EXCEPTION) && (instruction_len < 1 || instruction_len > 15))
+		return "it interrupts the delivery of a software event without the instruction's length (1-15)";
 	return NULL;
 }
 
@@ -251,9 +258,10 @@ const char *mock_exit_impossible(const struct vcpu *vcpu, const struct vcpu_mock
 		return "entry failures come from the entry checks, not from the guest";
 	if (unmodelled(basic))
 		return "the mock does not model the feature that produces it";
-	why = event_impossible(vcpu, e->idt_vectoring_info, e->idt_vectoring_error_code, true);
+	why = event_impossible(vcpu, e->idt_vectoring_info, e->idt_vectoring_error_code, true,
+			       e->instruction_len);
 	if (!why && basic == VMX_EXIT_REASON_EXCEPTION_NMI)
-		why = event_impossible(vcpu, e->intr_info, e->intr_error_code, false);
+		why = event_impossible(vcpu, e->intr_info, e->intr_error_code, false, e->instruction_len);
 	if (why)
 		return why;
 	switch (needs_control[basic].kind) {
