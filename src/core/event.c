@@ -105,12 +105,15 @@ static void inject(struct vcpu *vcpu, uint8_t vector, enum vmx_intr_type type, b
 		vmcs_put(vcpu, VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE, code);
 }
 
-/* The entry checks (SDM 26.2.1.3) tie deliver-error-code to the real
- * CR0.PE: 1 for these vectors in protected mode, 0 in (unrestricted) real
- * mode, where the IVT takes no error code. */
+/* The entry checks (SDM 26.2.1.3) tie deliver-error-code to the controls
+ * and the real CR0.PE, exactly: 1 for these vectors unless "unrestricted
+ * guest" is on and CR0.PE is 0 (real mode, where the IVT takes none). */
 static bool delivers_error_code(struct vcpu *vcpu, uint8_t vector)
 {
-	return vmx_vector_has_error_code(vector) && (vmcs_val(vcpu, VMCS_SLOT_GUEST_CR0) & VMX_CR0_PE);
+	bool ug = (vmcs_val(vcpu, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL) & VMX_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
+		  (vmcs_val(vcpu, VMCS_SLOT_SECONDARY_VM_EXEC_CONTROL) & VMX_SECONDARY_EXEC_UNRESTRICTED_GUEST);
+
+	return vmx_vector_has_error_code(vector) && (!ug || (vmcs_val(vcpu, VMCS_SLOT_GUEST_CR0) & VMX_CR0_PE));
 }
 
 static uint64_t interruptibility(struct vcpu *vcpu)
