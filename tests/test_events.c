@@ -165,6 +165,24 @@ START_TEST(exception_error_code_only_in_protected_mode)
 }
 END_TEST
 
+/* Found by fuzz_exits: deliver-error-code follows the entry check's rule
+ * (unrestricted guest off, or CR0.PE set), not CR0.PE alone. With a real
+ * CR0 the guest state then fails, the injected #GP must still be valid. */
+START_TEST(error_code_follows_the_entry_checks_rule_without_unrestricted_guest)
+{
+	struct fixture g;
+
+	fixture_init(&g, "no-ug", 1);
+	set_protected_mode(g.vcpu);
+	ck_assert_int_eq(vcpu_vmwrite(g.vcpu, VMCS_GUEST_CR0, field(g.vcpu, VMCS_GUEST_CR0) & ~VMX_CR0_PE), 0);
+	ck_assert_int_eq(vcpu_inject_exception(g.vcpu, VMX_VECTOR_GP, 0), 0);
+	push_exit(g.vcpu, VMX_EXIT_REASON_HLT, 0, 1);
+	ck_assert_int_eq(vcpu_run(g.vcpu), VCPU_EENTRY_GUEST);
+	ck_assert_str_eq(vcpu_entry_failure(g.vcpu)->name, "guest-cr0-fixed0");
+	fixture_fini(&g);
+}
+END_TEST
+
 START_TEST(bad_vectors_are_refused)
 {
 	ck_assert_int_eq(vcpu_inject_interrupt(f.vcpu, 8), VCPU_EINVAL);
@@ -406,6 +424,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, exception_error_code_only_in_protected_mode);
 	tcase_add_test(tc, bad_vectors_are_refused);
 	tcase_add_test(tc, error_codes_wider_than_16_bits_are_refused);
+	tcase_add_test(tc, error_code_follows_the_entry_checks_rule_without_unrestricted_guest);
 	tcase_add_test(tc, a_software_event_cut_off_needs_its_instruction_length);
 	tcase_add_loop_test(tc, impossible_event_information_cannot_be_scripted, 0, 6);
 	tcase_add_test(tc, event_cut_off_by_an_exit_is_reinjected);
