@@ -94,7 +94,8 @@ struct sched_stats {
 
 /* Attach a scheduler to `vm` (one per VM). VCPUs join with sched_add(). */
 LIBVCPU_API int sched_create(struct vm *vm, const struct sched_options *opts, struct sched **out);
-/* Detach and free it; the VCPUs stay as they are. */
+/* Detach and free it; the VCPUs stay as they are. Call it before
+ * vm_destroy(), which does not know about it. */
 LIBVCPU_API void sched_destroy(struct sched *s);
 
 /* Queue a VCPU on `pcpu`'s run queue (it is loaded there on its first pick). */
