@@ -34,14 +34,7 @@
         bits 16
         org 0x7c00
 
-COM1            equ 0x3f8
-UART_THR        equ COM1 + 0
-UART_IER        equ COM1 + 1
-UART_FCR        equ COM1 + 2
-UART_LCR        equ COM1 + 3
-UART_MCR        equ COM1 + 4
-UART_LSR        equ COM1 + 5
-LSR_THRE        equ 0x20
+%include "uart16550.inc"
 
 LOCKS_EACH      equ 200
 STACK_EACH      equ 0x200           ; each VCPU's stack, downwards from 0x7c00
@@ -223,57 +216,7 @@ report:
 
 ; ---- Serial output -------------------------------------------------------------
 
-serial_init:
-        mov dx, UART_IER
-        xor al, al
-        out dx, al                  ; no interrupts
-        mov dx, UART_LCR
-        mov al, 0x80
-        out dx, al                  ; DLAB on
-        mov dx, UART_THR
-        mov al, 1
-        out dx, al                  ; divisor 1: 115200 baud
-        mov dx, UART_IER
-        xor al, al
-        out dx, al                  ; divisor high byte
-        mov dx, UART_LCR
-        mov al, 0x03
-        out dx, al                  ; 8N1, DLAB off
-        mov dx, UART_FCR
-        mov al, 0xc7
-        out dx, al                  ; FIFOs on and cleared
-        mov dx, UART_MCR
-        mov al, 0x0b
-        out dx, al                  ; DTR, RTS, OUT2
-        ret
-
-; AL: the byte. Waits for THRE as a real driver must.
-putc:
-        push dx
-        push ax
-        mov dx, UART_LSR
-.wait:
-        in al, dx
-        test al, LSR_THRE
-        jz .wait
-        pop ax
-        mov dx, UART_THR
-        out dx, al
-        pop dx
-        ret
-
-; DS:SI: a NUL-terminated string.
-puts:
-        push ax
-.next:
-        lodsb
-        test al, al
-        jz .done
-        call putc
-        jmp .next
-.done:
-        pop ax
-        ret
+        UART16550_ROUTINES
 
 ; AX in decimal.
 put_dec:
