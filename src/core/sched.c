@@ -16,6 +16,11 @@ struct sched_entity {
 	uint32_t hint;		/* the lock holder it waits for (PV hint) */
 };
 
+/* A slot no VCPU holds: queued nowhere, never picked, no hint. */
+static const struct sched_entity no_entity = {
+	.queue = -1, .running_on = -1, .home = -1, .hint = SCHED_NO_LOCK_HOLDER,
+};
+
 struct run_queue {
 	uint16_t ids[VM_MAX_VCPUS];
 	unsigned n;
@@ -117,8 +122,7 @@ int sched_create(struct vm *vm, const struct sched_options *opts, struct sched *
 	s->rng = o.seed ? o.seed : 1;
 	atomic_flag_clear(&s->lock);
 	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
-		s->ent[i] = (struct sched_entity){ .queue = -1, .running_on = -1, .home = -1,
-						   .hint = SCHED_NO_LOCK_HOLDER };
+		s->ent[i] = no_entity;
 	for (unsigned p = 0; p < VM_MAX_PCPUS; p++)
 		s->rq[p].directed = -1;
 	vm->sched = s;
@@ -177,7 +181,7 @@ int sched_remove(struct sched *s, struct vcpu *vcpu)
 	for (unsigned p = 0; p < s->opts.nr_pcpus; p++)
 		if (s->rq[p].directed == (int)vcpu->id)
 			s->rq[p].directed = -1;
-	*e = (struct sched_entity){ .queue = -1, .running_on = -1, .home = -1, .hint = SCHED_NO_LOCK_HOLDER };
+	*e = no_entity;
 	sched_unlock(s);
 	return 0;
 }
@@ -282,8 +286,7 @@ int sched_put(struct sched *s, struct vcpu *vcpu)
 	e->running_on = -1;
 	switch (vcpu->state) {
 	case VCPU_STATE_DESTROYED:
-		*e = (struct sched_entity){ .queue = -1, .running_on = -1, .home = -1,
-					    .hint = SCHED_NO_LOCK_HOLDER };
+		*e = no_entity;
 		break;
 	case VCPU_STATE_BLOCKED:
 		break;
