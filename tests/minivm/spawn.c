@@ -248,3 +248,21 @@ void *read_file(const char *path, size_t *len)
 	*len = (size_t)size;
 	return data;
 }
+
+int minivm_test_main(int argc, char **argv, Suite *s)
+{
+	SRunner *sr;
+	int failed;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s MINIVM GUEST_DIR\n", argv[0]);
+		return 2;
+	}
+	minivm_path = argv[1];
+	guest_dir = argv[2];
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -3,6 +3,7 @@
 #ifndef MINIVM_TEST_SPAWN_H
 #define MINIVM_TEST_SPAWN_H
 
+#include <check.h>
 #include <stddef.h>
 
 struct run_result {
@@ -11,6 +12,10 @@ struct run_result {
 	size_t out_len, err_len;
 	double seconds;		/* wall time */
 };
+
+/* The main() of a suite that runs minivm: argv is MINIVM GUEST_DIR, which
+ * set minivm_path and guest_dir; then `s` runs. Returns main's status. */
+int minivm_test_main(int argc, char **argv, Suite *s);
 
 /* Set once from main(): the minivm executable and the directory holding
  * the test guests. */

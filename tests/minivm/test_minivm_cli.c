@@ -376,18 +376,5 @@ static Suite *suite(void)
 
 int main(int argc, char **argv)
 {
-	SRunner *sr;
-	int failed;
-
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s MINIVM GUEST_DIR\n", argv[0]);
-		return 2;
-	}
-	minivm_path = argv[1];
-	guest_dir = argv[2];
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return minivm_test_main(argc, argv, suite());
 }

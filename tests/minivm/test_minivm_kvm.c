@@ -322,13 +322,8 @@ static Suite *suite(void)
 
 int main(int argc, char **argv)
 {
-	SRunner *sr;
-	int failed, fd;
+	int fd;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s MINIVM GUEST_DIR\n", argv[0]);
-		return 2;
-	}
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		printf("SKIP: minivm_kvm needs /dev/kvm, which cannot be opened read/write: %s\n",
@@ -336,11 +331,5 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	close(fd);
-	minivm_path = argv[1];
-	guest_dir = argv[2];
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return minivm_test_main(argc, argv, suite());
 }
