@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "libvcpu/libvcpu.h"
+#include "flat_pm.h"
 
 /* Exits per script loop before the HLT that returns from vcpu_run; small
  * enough that the script itself stays in the L1 cache. */
@@ -63,35 +64,6 @@ static _Noreturn void die(const char *what, struct vcpu *vcpu, int r)
 	exit(1);
 }
 
-/* Flat 32-bit protected mode so every profile's entry checks pass. */
-static void protected_mode(struct vcpu *vcpu)
-{
-	static const uint32_t segs[][4] = {
-		{ VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR_BYTES },
-		{ VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR_BYTES },
-		{ VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR_BYTES },
-		{ VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR_BYTES },
-		{ VMCS_GUEST_GS_SELECTOR, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR_BYTES },
-	};
-
-	vcpu_set_cr(vcpu, 0, VMX_CR0_PE | VMX_CR0_ET);
-	vcpu_vmwrite(vcpu, VMCS_GUEST_CS_SELECTOR, 8);
-	vcpu_vmwrite(vcpu, VMCS_GUEST_CS_BASE, 0);
-	vcpu_vmwrite(vcpu, VMCS_GUEST_CS_LIMIT, 0xffffffff);
-	vcpu_vmwrite(vcpu, VMCS_GUEST_CS_AR_BYTES, 0xc09b);
-	for (unsigned i = 0; i < 5; i++) {
-		vcpu_vmwrite(vcpu, segs[i][0], 0x10);
-		vcpu_vmwrite(vcpu, segs[i][1], 0);
-		vcpu_vmwrite(vcpu, segs[i][2], 0xffffffff);
-		vcpu_vmwrite(vcpu, segs[i][3], 0xc093);
-	}
-	vcpu_vmwrite(vcpu, VMCS_GUEST_TR_SELECTOR, 0x18);
-	vcpu_vmwrite(vcpu, VMCS_GUEST_TR_LIMIT, 0x67);
-	vcpu_vmwrite(vcpu, VMCS_GUEST_TR_AR_BYTES, 0x8b);
-	vcpu_vmwrite(vcpu, VMCS_GUEST_LDTR_AR_BYTES, VMX_AR_UNUSABLE_MASK);
-	vcpu_vmwrite(vcpu, VMCS_GUEST_RIP, 0x1000);
-}
-
 /* Build a VM whose looping script is BATCH exits of `exit` then a HLT. */
 static struct vcpu *make_vcpu(struct vm **vm, const struct vmx_exit *exit, vcpu_exit_handler_fn handler,
 			      const struct vm_callbacks *cb, void *cb_opaque)
@@ -112,7 +84,8 @@ static struct vcpu *make_vcpu(struct vm **vm, const struct vmx_exit *exit, vcpu_
 		vm_set_exit_handler(*vm, vmx_exit_basic_reason(exit), handler, NULL);
 	if (cb)
 		vm_set_callbacks(*vm, cb, cb_opaque);
-	protected_mode(vcpu);
+	if ((r = set_flat_protected_mode(vcpu)) < 0)	/* every profile's entry checks pass */
+		die("protected mode", vcpu, r);
 	for (unsigned i = 0; i < BATCH; i++)
 		if ((r = vcpu_mock_push_exit(vcpu, &step)) < 0)
 			die("script", vcpu, r);

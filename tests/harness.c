@@ -1,6 +1,7 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "flat_pm.h"
 
 void fixture_init(struct fixture *f, const char *profile, unsigned nr_pcpus)
 {
@@ -50,46 +51,11 @@ void push_exit(struct vcpu *vcpu, uint32_t reason, uint64_t qual, uint32_t len)
 	push_exit_regs(vcpu, reason, qual, len, 0, NULL);
 }
 
-static void put(struct vcpu *vcpu, uint32_t f, uint64_t v)
-{
-	ck_assert_msg(vcpu_vmwrite(vcpu, f, v) == 0, "VMWRITE %s: %s", vmcs_field_name(f),
-		      vcpu_error_detail(vcpu));
-}
-
 void set_protected_mode(struct vcpu *vcpu)
 {
-	static const uint32_t data_segs[][4] = {
-		{ VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR_BYTES },
-		{ VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR_BYTES },
-		{ VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR_BYTES },
-		{ VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR_BYTES },
-		{ VMCS_GUEST_GS_SELECTOR, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR_BYTES },
-	};
+	int r = set_flat_protected_mode(vcpu);
 
-	ck_assert_int_eq(vcpu_set_cr(vcpu, 0, VMX_CR0_PE | VMX_CR0_ET), 0);
-	put(vcpu, VMCS_GUEST_CS_SELECTOR, 0x08);
-	put(vcpu, VMCS_GUEST_CS_BASE, 0);
-	put(vcpu, VMCS_GUEST_CS_LIMIT, 0xffffffff);
-	put(vcpu, VMCS_GUEST_CS_AR_BYTES, 0xc09b);	/* G, D, P, S, code exec/read accessed */
-	for (unsigned i = 0; i < 5; i++) {
-		put(vcpu, data_segs[i][0], 0x10);
-		put(vcpu, data_segs[i][1], 0);
-		put(vcpu, data_segs[i][2], 0xffffffff);
-		put(vcpu, data_segs[i][3], 0xc093);	/* G, B, P, S, data read/write accessed */
-	}
-	put(vcpu, VMCS_GUEST_TR_SELECTOR, 0x18);
-	put(vcpu, VMCS_GUEST_TR_BASE, 0x2000);
-	put(vcpu, VMCS_GUEST_TR_LIMIT, 0x67);
-	put(vcpu, VMCS_GUEST_TR_AR_BYTES, 0x8b);	/* P, busy 32-bit TSS */
-	put(vcpu, VMCS_GUEST_LDTR_SELECTOR, 0);
-	put(vcpu, VMCS_GUEST_LDTR_AR_BYTES, VMX_AR_UNUSABLE_MASK);
-	put(vcpu, VMCS_GUEST_GDTR_BASE, 0x1000);
-	put(vcpu, VMCS_GUEST_GDTR_LIMIT, 0x1f);
-	put(vcpu, VMCS_GUEST_IDTR_BASE, 0x3000);
-	put(vcpu, VMCS_GUEST_IDTR_LIMIT, 0x7ff);
-	put(vcpu, VMCS_GUEST_RIP, 0x1000);
-	put(vcpu, VMCS_GUEST_RSP, 0x8000);
-	put(vcpu, VMCS_GUEST_RFLAGS, VMX_RFLAGS_FIXED1);
+	ck_assert_msg(r == 0, "flat protected mode: %s: %s", vcpu_error_name(r), vcpu_error_detail(vcpu));
 }
 
 void run_ok(struct vcpu *vcpu)

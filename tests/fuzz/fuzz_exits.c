@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "flat_pm.h"
 #include "libvcpu/libvcpu.h"
 #include "libvcpu/mock.h"
 
@@ -235,37 +236,9 @@ static void put(struct ctx *c, uint32_t field, uint64_t value)
 /* Flat 32-bit protected mode, CPL 0, paging off. */
 static void protected_mode(struct ctx *c)
 {
-	static const uint32_t data_segs[][4] = {
-		{ VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR_BYTES },
-		{ VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR_BYTES },
-		{ VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR_BYTES },
-		{ VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR_BYTES },
-		{ VMCS_GUEST_GS_SELECTOR, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR_BYTES },
-	};
+	int r = set_flat_protected_mode(c->vcpu);
 
-	vcpu_set_cr(c->vcpu, 0, VMX_CR0_PE | VMX_CR0_ET);
-	put(c, VMCS_GUEST_CS_SELECTOR, 0x08);
-	put(c, VMCS_GUEST_CS_BASE, 0);
-	put(c, VMCS_GUEST_CS_LIMIT, 0xffffffff);
-	put(c, VMCS_GUEST_CS_AR_BYTES, 0xc09b);
-	for (unsigned i = 0; i < 5; i++) {
-		put(c, data_segs[i][0], 0x10);
-		put(c, data_segs[i][1], 0);
-		put(c, data_segs[i][2], 0xffffffff);
-		put(c, data_segs[i][3], 0xc093);
-	}
-	put(c, VMCS_GUEST_TR_SELECTOR, 0x18);
-	put(c, VMCS_GUEST_TR_BASE, 0x2000);
-	put(c, VMCS_GUEST_TR_LIMIT, 0x67);
-	put(c, VMCS_GUEST_TR_AR_BYTES, 0x8b);
-	put(c, VMCS_GUEST_LDTR_AR_BYTES, VMX_AR_UNUSABLE_MASK);
-	put(c, VMCS_GUEST_GDTR_BASE, 0x1000);
-	put(c, VMCS_GUEST_GDTR_LIMIT, 0x1f);
-	put(c, VMCS_GUEST_IDTR_BASE, 0x3000);
-	put(c, VMCS_GUEST_IDTR_LIMIT, 0x7ff);
-	put(c, VMCS_GUEST_RIP, 0x1000);
-	put(c, VMCS_GUEST_RSP, 0x8000);
-	put(c, VMCS_GUEST_RFLAGS, VMX_RFLAGS_FIXED1);
+	FUZZ_ASSERT(r == 0 || named_error(r), "flat protected mode: %d", r);
 }
 
 /* 64-bit mode where the CPU has the EFER field (the page tables are the
