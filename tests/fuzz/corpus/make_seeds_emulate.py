@@ -9,9 +9,10 @@ SS:SP 0800:1000, DS 0A00, ES 0900.
 
 usage: make_seeds_emulate.py [OUT_DIR]
 """
-import os
 import struct
 import sys
+
+from seedfiles import write_seeds
 
 # layout: window {0, 4K, 16K, 64K}, low memory {4K, 16K, 32K, 64K}, high region
 # {none, 0xFF800, 0x100000, 0xFFFFF000}, open bus, CS:IP raw.
@@ -197,11 +198,7 @@ SEEDS = {
 
 
 def main(argv):
-    out = argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "emulate")
-    os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
+    out = write_seeds(SEEDS, "emulate", argv[1] if len(argv) > 1 else None)
     print(f"{len(SEEDS)} seeds in {out}")
 
 

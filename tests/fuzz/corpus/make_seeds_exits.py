@@ -29,9 +29,10 @@ Input layout, little endian; the fuzzer reads zeros past the end:
            1 inject an interrupt, 2 an NMI, 3 request an exit first, 4 dump
            the VCPU (text and JSON) after the run
 """
-import os
 import struct
 import sys
+
+from seedfiles import write_seeds
 
 REASONS = [
     "EXCEPTION_NMI", "EXTERNAL_INTERRUPT", "TRIPLE_FAULT", "INTERRUPT_WINDOW",
@@ -245,11 +246,7 @@ SEEDS = {
 
 
 def main(argv):
-    out = argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "exits")
-    os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
+    out = write_seeds(SEEDS, "exits", argv[1] if len(argv) > 1 else None)
     print(f"{len(SEEDS)} seeds written to {out}")
 
 

@@ -13,6 +13,8 @@ import os
 import struct
 import sys
 
+from seedfiles import write_seeds
+
 RAM = {"64K": 0, "128K": 1, "256K": 2, "640K": 3, "1M": 4, "1M64K": 5, "2M": 6, "4M": 7}
 LOAD, ENTRY, SEGMENTED, APPEND, LOAD_HIGH = 0x08, 0x10, 0x20, 0x40, 0x80
 
@@ -132,8 +134,6 @@ SEEDS = {
 
 def main(argv):
     build = argv[1] if len(argv) > 1 else None
-    here = os.path.dirname(os.path.abspath(__file__))
-    out = argv[2] if len(argv) > 2 else os.path.join(here, "loader")
     seeds = dict(SEEDS)
     if build:
         guests = os.path.join(build, "tests", "minivm")
@@ -141,10 +141,7 @@ def main(argv):
                                 ("minivm_mbkernel_elf", "2M", "mbkernel.elf")]:
             with open(os.path.join(guests, file), "rb") as f:
                 seeds[name] = opts(ram) + f.read()
-    os.makedirs(out, exist_ok=True)
-    for name, data in seeds.items():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
+    out = write_seeds(seeds, "loader", argv[2] if len(argv) > 2 else None)
     print(f"{len(seeds)} seeds in {out}")
 
 

@@ -34,6 +34,8 @@ import re
 import struct
 import sys
 
+from seedfiles import write_seeds
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIELDS_H = os.path.join(HERE, "..", "..", "..", "include", "libvcpu", "vmcs_fields.h")
 
@@ -225,11 +227,7 @@ SEEDS = {
 
 
 def main(argv):
-    out = argv[1] if len(argv) > 1 else os.path.join(HERE, "vmcs")
-    os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
+    out = write_seeds(SEEDS, "vmcs", argv[1] if len(argv) > 1 else None)
     print(f"{len(SEEDS)} seeds written to {out} ({len(FIELDS)} VMCS fields known)")
 
 
