@@ -225,13 +225,20 @@ START_TEST(without_a_scheduler_a_pause_exit_returns_to_the_caller)
 }
 END_TEST
 
+/* A picked VCPU spins with pause-loop exiting on and takes the exit:
+ * whatever it has scripted before, then the PAUSE exit. */
+static int pause_loop_exit(struct vcpu *vcpu)
+{
+	ck_assert_int_eq(vcpu_set_pause_loop_exiting(vcpu, 128, 4096), 0);
+	push_exit(vcpu, VMX_EXIT_REASON_PAUSE_INSTRUCTION, 0, 2);
+	return vcpu_run(vcpu);
+}
+
 /* v[0] picked on CPU 0 spins and takes a pause-loop exit. */
 static int pause_exit_of_v0(void)
 {
 	ck_assert_ptr_eq(pick(0), v[0]);
-	ck_assert_int_eq(vcpu_set_pause_loop_exiting(v[0], 128, 4096), 0);
-	push_exit(v[0], VMX_EXIT_REASON_PAUSE_INSTRUCTION, 0, 2);
-	return vcpu_run(v[0]);
+	return pause_loop_exit(v[0]);
 }
 
 START_TEST(no_yield_policy_resumes_the_spinner)
@@ -282,9 +289,7 @@ START_TEST(random_policy_is_reproducible_from_its_seed)
 		setup_policy(SCHED_YIELD_RANDOM);
 		cur = pick(0);
 		for (unsigned i = 0; i < 16; i++) {
-			ck_assert_int_eq(vcpu_set_pause_loop_exiting(cur, 128, 4096), 0);
-			push_exit(cur, VMX_EXIT_REASON_PAUSE_INSTRUCTION, 0, 2);
-			ck_assert_int_eq(vcpu_run(cur), 0);
+			ck_assert_int_eq(pause_loop_exit(cur), 0);
 			ck_assert_int_eq(state_of(cur), VCPU_STATE_YIELDED);
 			ck_assert_int_eq(sched_put(s, cur), 0);
 			cur = pick(0);
@@ -316,9 +321,7 @@ START_TEST(pv_hint_yields_to_the_named_holder_when_it_is_preempted)
 	setup_policy(SCHED_YIELD_PV_HINT);
 	ck_assert_ptr_eq(pick(0), v[0]);
 	hint(v[0], 3);
-	ck_assert_int_eq(vcpu_set_pause_loop_exiting(v[0], 128, 4096), 0);
-	push_exit(v[0], VMX_EXIT_REASON_PAUSE_INSTRUCTION, 0, 2);
-	ck_assert_int_eq(vcpu_run(v[0]), 0);
+	ck_assert_int_eq(pause_loop_exit(v[0]), 0);
 	ck_assert_uint_eq(reg(v[0], VCPU_REG_RAX), 0);
 	ck_assert_int_eq(state_of(v[0]), VCPU_STATE_YIELDED);
 	ck_assert_int_eq(sched_put(s, v[0]), 0);
@@ -342,9 +345,7 @@ START_TEST(directed_yields_keep_the_queues_balanced)
 	cur[0] = pick(0);
 	cur[1] = pick(1);
 	hint(cur[0], 3);
-	ck_assert_int_eq(vcpu_set_pause_loop_exiting(cur[0], 128, 4096), 0);
-	push_exit(cur[0], VMX_EXIT_REASON_PAUSE_INSTRUCTION, 0, 2);
-	ck_assert_int_eq(vcpu_run(cur[0]), 0);
+	ck_assert_int_eq(pause_loop_exit(cur[0]), 0);
 	ck_assert_int_eq(state_of(cur[0]), VCPU_STATE_YIELDED);
 	ck_assert_int_eq(sched_put(s, cur[0]), 0);
 	cur[0] = pick(0);
