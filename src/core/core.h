@@ -129,6 +129,18 @@ struct vcpu {
 
 /* ---- helpers shared by the core's files ---- */
 
+/* vcpu_request_exit() sets the flag from any thread or signal handler:
+ * a run looks at it, or takes it (clearing it), atomically. */
+static inline bool exit_request_pending(struct vcpu *vcpu)
+{
+	return __atomic_load_n(&vcpu->exit_requested, __ATOMIC_ACQUIRE) != 0;
+}
+
+static inline bool exit_request_take(struct vcpu *vcpu)
+{
+	return __atomic_exchange_n(&vcpu->exit_requested, 0, __ATOMIC_ACQ_REL) != 0;
+}
+
 /* sched.c, for the PAUSE and VMCALL handlers */
 bool sched_pause_exit(struct vcpu *vcpu);
 int sched_lock_holder_hint(struct vcpu *vcpu, uint32_t holder);

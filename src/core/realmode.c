@@ -310,7 +310,7 @@ int realmode_enter(struct vcpu *vcpu, bool launch)
 		r = vm86_exception(vcpu, &i);
 		if (r != 0)
 			return r < 0 ? r : 0;
-		if (__atomic_load_n(&vcpu->exit_requested, __ATOMIC_ACQUIRE) || vcpu->events.any || !realmode_active(vcpu))
+		if (exit_request_pending(vcpu) || vcpu->events.any || !realmode_active(vcpu))
 			return nothing_happened(vcpu);
 	}
 }

@@ -238,7 +238,7 @@ int vcpu_run(struct vcpu *vcpu)
 	vcpu->yielded = false;
 
 	for (;;) {
-		if (__atomic_exchange_n(&vcpu->exit_requested, 0, __ATOMIC_ACQ_REL)) {
+		if (exit_request_take(vcpu)) {
 			r = vcpu_fail(vcpu, VCPU_EINTR, "VCPU %u: run interrupted on request", vcpu->id);
 			break;
 		}
