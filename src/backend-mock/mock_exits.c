@@ -117,11 +117,11 @@ static const char *event_impossible(const struct vcpu *vcpu, uint32_t info, uint
 				    uint32_t instruction_len)
 {
 	struct vmx_intr_info i = vmx_decode_intr_info(info);
-	bool pe = (hw(vcpu, VMCS_SLOT_GUEST_CR0) & VMX_CR0_PE) ||
-		  !proc2(vcpu, VMX_SECONDARY_EXEC_UNRESTRICTED_GUEST);
+	bool pe;
 
 	if (!i.valid)
 		return NULL;
+	pe = (hw(vcpu, VMCS_SLOT_GUEST_CR0) & VMX_CR0_PE) || !proc2(vcpu, VMX_SECONDARY_EXEC_UNRESTRICTED_GUEST);
 	/* Bit 12 (NMI unblocking) is undefined in IDT-vectoring information. */
 	if (info & (idt ? 0x7fffe000u : 0x7fffe000u & ~(uint32_t)VMX_INTR_INFO_UNBLOCK_NMI))
 		return "its interruption information sets reserved bits";

@@ -136,9 +136,10 @@ static inline bool exit_request_pending(struct vcpu *vcpu)
 	return __atomic_load_n(&vcpu->exit_requested, __ATOMIC_ACQUIRE) != 0;
 }
 
+/* The plain load first: it keeps a locked exchange off every entry. */
 static inline bool exit_request_take(struct vcpu *vcpu)
 {
-	return __atomic_exchange_n(&vcpu->exit_requested, 0, __ATOMIC_ACQ_REL) != 0;
+	return exit_request_pending(vcpu) && __atomic_exchange_n(&vcpu->exit_requested, 0, __ATOMIC_ACQ_REL);
 }
 
 /* sched.c, for the PAUSE and VMCALL handlers */
